@@ -1,0 +1,36 @@
+# MedSign — `make run` to start the platform, `make test` to run every test layer.
+SHELL := /bin/bash
+JOBS ?= $(shell nproc)
+BUILD ?= build
+DATA ?= ./var
+CMAKE_COMMON := -G Ninja -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
+
+.PHONY: all deps build build-asan build-fuzz run test test-unit test-asan test-api test-fuzz clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+$(BUILD)/build.ninja: CMakeLists.txt
+	cmake -S . -B $(BUILD) $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=Release
+
+build: $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+build-asan:
+	cmake -S . -B build-asan $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=Debug -DMEDSIGN_SANITIZE=ON -DMEDSIGN_BENCH=OFF
+	cmake --build build-asan -j $(JOBS) --target unit_all
+
+build-fuzz:
+	CC=clang CXX=clang++ cmake -S . -B build-fuzz $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMEDSIGN_FUZZ=ON -DMEDSIGN_BENCH=OFF
+	cmake --build build-fuzz -j $(JOBS)
+
+run: deps build
+	@bash scripts/run.sh $(BUILD)/bin/medsign $(DATA)
+
+test: deps build build-asan build-fuzz
+	@bash scripts/test.sh
+
+clean:
+	rm -rf build build-asan build-fuzz

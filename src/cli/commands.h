@@ -1,0 +1,21 @@
+// Subcommands of the medsign CLI. Exit codes (docs/CLI.md):
+//   0 success · 1 operation failed · 2 usage error · 3 configuration invalid or data dir not initialised
+//   4 data/integrity error (audit chain broken, backup damaged) · 5 storage error
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "common/error.h"
+
+namespace medsign::cli {
+
+constexpr int kExitOk = 0, kExitFailed = 1, kExitUsage = 2, kExitConfig = 3, kExitIntegrity = 4, kExitStorage = 5;
+
+void register_commands(CLI::App& app);
+// The exit code set by the subcommand that ran.
+int exit_code();
+void set_exit_code(int rc);
+// Prints "error: <detail>" (and a hint) to stderr and returns the exit code for that error.
+int report(const Error& e);
+
+}  // namespace medsign::cli
