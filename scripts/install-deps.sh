@@ -9,7 +9,7 @@ PKGS=(
   libboost-dev libboost-system-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libsqlite3-dev sqlite3 libpq-dev postgresql postgresql-client
-  libargon2-dev
+  libargon2-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   wrk curl

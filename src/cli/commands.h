@@ -1,7 +1,10 @@
 // Subcommands of the medsign CLI. Exit codes (docs/CLI.md):
-//   0 success · 1 operation failed · 2 usage error · 3 configuration invalid or data dir not initialised
-//   4 data/integrity error (audit chain broken, backup damaged) · 5 storage error
+//   0 success · 1 operation failed · 2 usage error · 3 configuration invalid or data dir not initialised /
+//   already initialised · 4 integrity error (audit chain broken, backup damaged or wrong passphrase) ·
+//   5 storage error
 #pragma once
+
+#include <filesystem>
 
 #include <CLI/CLI.hpp>
 
@@ -15,7 +18,9 @@ void register_commands(CLI::App& app);
 // The exit code set by the subcommand that ran.
 int exit_code();
 void set_exit_code(int rc);
-// Prints "error: <detail>" (and a hint) to stderr and returns the exit code for that error.
+// Prints "error: <detail>" to stderr and returns the exit code for that error.
 int report(const Error& e);
+
+int serve(const std::filesystem::path& data_dir);
 
 }  // namespace medsign::cli

@@ -80,6 +80,10 @@ class Database {
   // error or throws. Retries fn (up to a few times) when the backend reports a serialization failure or a
   // busy database, so fn must have no side effects outside the transaction.
   // Thread-safe: may be called from many threads at once.
+  // An exception thrown by fn rolls back and propagates. REQUIRES: fn writes only through its Tx (with
+  // SQLite a write through this Database from inside fn would wait for the writer fn holds). With PostgreSQL
+  // a failed statement aborts the transaction: return its error rather than carry on. PostgreSQL runs at
+  // READ COMMITTED; a read-modify-write starts by updating the row it depends on (docs/STORAGE.md).
   virtual Status transaction(const std::function<Status(Tx&)>& fn) = 0;
 
   // A single statement in its own transaction (auto-commit). Thread-safe.

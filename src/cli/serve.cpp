@@ -1,0 +1,97 @@
+// `medsign serve`: runs every enabled service of a data dir in the foreground until SIGTERM/SIGINT.
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+#include "cli/commands.h"
+#include "common/logging.h"
+#include "crypto/soft/keystore.h"
+#include "server/api.h"
+#include "server/http_server.h"
+#include "server/tls.h"
+
+namespace medsign::cli {
+namespace fs = std::filesystem;
+
+namespace {
+std::string default_web_root() {
+  fs::path p = fs::path(MEDSIGN_SOURCE_DIR) / "web" / "console" / "dist";
+  return fs::is_directory(p) ? p.string() : "";
+}
+}  // namespace
+
+int serve(const fs::path& data_dir) {
+  auto platform = services::Platform::open(data_dir);
+  if (!platform) return report(platform.error());
+  auto& p = **platform;
+  auto st = log::init(p.cfg.log.level, p.cfg.log.file.empty() ? fs::path() : p.cfg.resolve(p.cfg.log.file));
+  if (!st) return report(st.error());
+
+  server::HttpServerOptions o;
+  o.listen = p.cfg.server.listen;
+  o.http_port = p.cfg.server.http_port;
+  o.https_port = p.cfg.server.https_enabled ? p.cfg.server.https_port : -1;
+  o.io_threads = p.cfg.server.threads;
+  o.max_body_bytes = static_cast<std::uint64_t>(p.cfg.server.max_body_bytes);
+  o.header_timeout_ms = p.cfg.server.header_timeout_ms;
+  o.body_timeout_ms = p.cfg.server.body_timeout_ms;
+  o.idle_timeout_ms = p.cfg.server.idle_timeout_ms;
+  o.shutdown_grace_ms = p.cfg.server.shutdown_grace_ms;
+  if (p.cfg.server.https_enabled) {
+    auto tls = server::make_tls_context(p);
+    if (!tls) return report(tls.error());
+    o.tls = *tls;
+  }
+  std::string web_root = p.cfg.server.web_root.empty() ? default_web_root() : p.cfg.resolve(p.cfg.server.web_root).string();
+  if (!web_root.empty() && !fs::is_directory(web_root))
+    return report(Error(Errc::config_invalid, "server.web_root: " + web_root + " is not a directory"));
+
+  // Signals are taken by a dedicated thread so that every other thread runs with them blocked.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+
+  server::Metrics metrics;
+  server::Router router;
+  std::unique_ptr<server::HttpServer> http;
+  server::ApiContext api{p, metrics, [&http] { return http && http->draining(); }, web_root};
+  server::register_api(router, api);
+  http = std::make_unique<server::HttpServer>(router, metrics, o);
+  st = http->start();
+  if (!st) return report(st.error());
+  (void)p.audit->record({"system", "system", "system.start", "medsign serve", "success", "local",
+                         "version " + std::string(MEDSIGN_VERSION)});
+
+  std::cout << "MedSign " << MEDSIGN_VERSION << " is running (data: " << fs::absolute(data_dir).string() << ")\n"
+            << "  console  http://" << o.listen << ":" << http->http_port() << "/\n";
+  if (http->https_port() > 0) std::cout << "  console  https://" << o.listen << ":" << http->https_port() << "/\n";
+  std::cout << "  health   http://" << o.listen << ":" << http->http_port() << "/healthz\n";
+  auto creds = services::take_first_start_credentials(p);
+  if (creds && !creds->empty()) {
+    std::cout << "\nFirst start — one-time passwords of the bootstrap accounts (shown once; change at first login).\n"
+                 "Each account's development smart key is the file shown; its PIN is the same one-time password.\n";
+    for (auto& c : *creds)
+      std::cout << "  " << c.username << " (" << c.role << ")  password: " << c.password << "  key: " << c.key_file.string()
+                << "\n";
+  }
+  std::cout << std::flush;
+  log::info("serving", {{"http_port", http->http_port()}, {"https_port", http->https_port()}});
+
+  std::thread signal_thread([&] {
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    log::info("signal received; draining", {{"signal", sig}});
+    http->stop();
+  });
+  http->run();
+  // run() returns only after stop(); make the signal thread exit if stop came from elsewhere.
+  pthread_kill(signal_thread.native_handle(), SIGTERM);
+  signal_thread.join();
+  (void)p.audit->record({"system", "system", "system.stop", "medsign serve", "success", "local", ""});
+  log::info("stopped");
+  return kExitOk;
+}
+
+}  // namespace medsign::cli

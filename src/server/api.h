@@ -1,0 +1,46 @@
+// REST API handlers under /api/v1 and the operational endpoints (/healthz, /readyz, /metrics). Thin: each
+// parses JSON, checks the session and permission, calls one service function and encodes the result.
+#pragma once
+
+#include <atomic>
+#include <functional>
+
+#include "server/metrics.h"
+#include "server/router.h"
+#include "services/platform.h"
+
+namespace medsign::server {
+
+struct ApiContext {
+  services::Platform& platform;
+  Metrics& metrics;
+  std::function<bool()> draining;  // true while shutting down (readyz answers 503)
+  std::string web_root;            // console bundle directory ("" = none)
+};
+
+void register_api(Router& router, ApiContext& ctx);
+
+// Pieces shared by the handler files.
+namespace api {
+
+constexpr const char* kSessionCookie = "medsign_session";
+
+struct Authed {
+  services::Session session;
+  services::Actor actor;
+};
+
+// Resolves the session cookie, checks CSRF on state-changing methods, the password-change gate and the
+// permission; audits denials. perm = nullopt: any logged-in account.
+Result<Authed> authorize(ApiContext& api, RequestContext& ctx, std::optional<services::Permission> perm,
+                         bool allow_pending_password_change = false);
+std::string session_cookie(const std::string& token, bool secure, int max_age_s);
+nlohmann::json account_json(const services::Account& a);
+
+void register_auth(Router& r, ApiContext& api);
+void register_accounts(Router& r, ApiContext& api);
+void register_audit(Router& r, ApiContext& api);
+void register_system(Router& r, ApiContext& api);
+
+}  // namespace api
+}  // namespace medsign::server

@@ -1,0 +1,181 @@
+#include <fstream>
+
+#include "common/clock.h"
+#include "crypto/soft/dev_ca.h"
+#include "crypto/soft/keystore.h"
+#include "server/api.h"
+#include "server/openapi.h"
+
+namespace medsign::server::api {
+namespace {
+const std::int64_t kStartedAt = unix_millis();
+
+std::string mime_type(const std::string& path) {
+  auto ends = [&](const char* s) { return path.ends_with(s); };
+  if (ends(".html")) return "text/html; charset=utf-8";
+  if (ends(".js") || ends(".mjs")) return "text/javascript; charset=utf-8";
+  if (ends(".css")) return "text/css; charset=utf-8";
+  if (ends(".svg")) return "image/svg+xml";
+  if (ends(".png")) return "image/png";
+  if (ends(".json")) return "application/json";
+  if (ends(".woff2")) return "font/woff2";
+  if (ends(".ico")) return "image/x-icon";
+  return "application/octet-stream";
+}
+
+nlohmann::json key_json(const crypto::SoftKeyStore& ks, const std::string& name) {
+  nlohmann::json j = {{"name", name}, {"provider", "soft"}};
+  auto key = ks.get(name);
+  if (key) j["algorithm"] = crypto::key_type_name(key->type());
+  auto pem = ks.certificate(name);
+  if (pem) {
+    auto info = crypto::certificate_info(*pem);
+    if (info)
+      j["certificate"] = {{"subject", info->subject},   {"issuer", info->issuer},
+                          {"serial", info->serial_hex}, {"not_before", info->not_before},
+                          {"not_after", info->not_after}, {"sha256", info->fingerprint_sha256}};
+  }
+  return j;
+}
+}  // namespace
+
+void register_system(Router& r, ApiContext& api) {
+  auto& p = api.platform;
+  RouteOptions inline_route{false};
+
+  r.add(http::verb::get, "/healthz", [](RequestContext&) { return json_response(200, {{"status", "ok"}}); },
+        inline_route);
+
+  r.add(http::verb::get, "/readyz", [&](RequestContext& ctx) {
+    if (api.draining()) return error_response(Error(Errc::unavailable, "shutting down"), ctx.request_id);
+    auto ping = p.db->query("SELECT 1");
+    if (!ping) return error_response(Error(Errc::unavailable, "database: " + ping.error().detail), ctx.request_id);
+    return json_response(200, {{"status", "ready"}, {"checks", {{"database", "ok"}}}});
+  });
+
+  r.add(http::verb::get, "/metrics", [&](RequestContext&) {
+    return text_response(200, api.metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
+  }, inline_route);
+
+  r.add(http::verb::get, "/api/v1/openapi.json", [](RequestContext& ctx) {
+    auto spec = openapi_json();
+    return spec ? json_response(200, *spec) : error_response(spec.error(), ctx.request_id);
+  }, inline_route);
+
+  r.add(http::verb::get, "/api/v1/errors", [](RequestContext&) {
+    auto arr = nlohmann::json::array();
+    for (auto& e : error_catalogue())
+      arr.push_back({{"code", e.code}, {"http_status", e.http_status}, {"message", e.message}});
+    return json_response(200, {{"errors", arr}});
+  }, inline_route);
+
+  r.add(http::verb::get, "/api/v1/system/status", [&](RequestContext& ctx) {
+    auto a = authorize(api, ctx, services::Permission::read_system_status);
+    if (!a) return error_response(a.error(), ctx.request_id);
+    nlohmann::json warnings = nlohmann::json::array();
+    std::int64_t now = unix_millis();
+    for (auto& name : p.keys.names()) {
+      auto pem = p.keys.certificate(name);
+      if (!pem) continue;
+      auto info = crypto::certificate_info(*pem);
+      if (info && info->not_after_ms - now < 30LL * 86400 * 1000)
+        warnings.push_back({{"kind", "certificate_expiry"}, {"key", name}, {"not_after", info->not_after}});
+    }
+    return json_response(200, {{"version", MEDSIGN_VERSION},
+                               {"started_at", iso8601_millis(kStartedAt)},
+                               {"uptime_s", (now - kStartedAt) / 1000},
+                               {"database", p.cfg.database.backend},
+                               {"services", {{"http", "up"}, {"https", p.cfg.server.https_enabled ? "up" : "off"}}},
+                               {"warnings", warnings}});
+  });
+
+  r.add(http::verb::get, "/api/v1/system/permissions", [&](RequestContext& ctx) {
+    auto a = authorize(api, ctx, std::nullopt);
+    if (!a) return error_response(a.error(), ctx.request_id);
+    nlohmann::json m = nlohmann::json::object();
+    for (auto role : services::kAllRoles) {
+      auto perms = nlohmann::json::array();
+      for (auto perm : services::kAllPermissions)
+        if (services::allowed(role, perm)) perms.push_back(services::permission_name(perm));
+      m[std::string(services::role_name(role))] = perms;
+    }
+    return json_response(200, {{"roles", m}});
+  });
+
+  r.add(http::verb::get, "/api/v1/system/config", [&](RequestContext& ctx) {
+    auto a = authorize(api, ctx, services::Permission::read_system_config);
+    if (!a) return error_response(a.error(), ctx.request_id);
+    nlohmann::json keys = nlohmann::json::array();
+    for (auto& k : config_keys()) {
+      nlohmann::json v;
+      std::visit([&](auto&& x) { v = x; }, k.get(p.cfg));
+      keys.push_back({{"section", k.section}, {"key", k.name}, {"value", v}, {"doc", k.doc}});
+    }
+    return json_response(200, {{"keys", keys}, {"toml", config_to_toml(p.cfg)}});
+  });
+
+  r.add(http::verb::get, "/api/v1/system/settings", [&](RequestContext& ctx) {
+    auto a = authorize(api, ctx, services::Permission::read_system_config);
+    if (!a) return error_response(a.error(), ctx.request_id);
+    auto file = crypto::read_file(p.cfg.data_dir / "medsign.toml");
+    if (!file) return error_response(file.error(), ctx.request_id);
+    (void)p.audit->record({a->actor.name, std::string(services::role_name(a->actor.role)), "system.settings_export",
+                           "medsign.toml", "success", ctx.remote_addr, ""});
+    auto res = text_response(200, std::string(file->begin(), file->end()), "application/toml; charset=utf-8");
+    res.set(http::field::content_disposition, "attachment; filename=\"medsign.toml\"");
+    return res;
+  });
+
+  r.add(http::verb::put, "/api/v1/system/settings", [&](RequestContext& ctx) {
+    auto a = authorize(api, ctx, services::Permission::write_system_config);
+    if (!a) return error_response(a.error(), ctx.request_id);
+    const std::string& text = ctx.req.body();
+    auto parsed = parse_config(text, "uploaded settings");
+    Status valid = parsed ? validate_config(*parsed) : Status(parsed.error());
+    if (!valid) {
+      (void)p.audit->record({a->actor.name, std::string(services::role_name(a->actor.role)), "system.settings_import",
+                             "medsign.toml", "failure", ctx.remote_addr, valid.error().detail});
+      return error_response(Error(Errc::invalid_argument, valid.error().detail), ctx.request_id);
+    }
+    auto st = crypto::write_file_atomic(p.cfg.data_dir / "medsign.toml", as_bytes(text), 0600);
+    if (!st) return error_response(st.error(), ctx.request_id);
+    (void)p.audit->record({a->actor.name, std::string(services::role_name(a->actor.role)), "system.settings_import",
+                           "medsign.toml", "success", ctx.remote_addr, "takes effect at restart"});
+    return json_response(200, {{"saved", true}, {"restart_required", true}});
+  });
+
+  r.add(http::verb::get, "/api/v1/keys", [&](RequestContext& ctx) {
+    auto a = authorize(api, ctx, services::Permission::operate_business);
+    if (!a) return error_response(a.error(), ctx.request_id);
+    auto arr = nlohmann::json::array();
+    for (auto& name : p.keys.names()) arr.push_back(key_json(p.keys, name));
+    return json_response(200, {{"keys", arr}});
+  });
+
+  if (!api.web_root.empty()) {
+    r.set_fallback([&api](RequestContext& ctx) {
+      namespace fs = std::filesystem;
+      std::string path(ctx.req.target().substr(0, ctx.req.target().find('?')));
+      fs::path root = fs::weakly_canonical(api.web_root);
+      fs::path file = fs::weakly_canonical(root / path.substr(1));
+      auto rel = file.lexically_relative(root);
+      if (rel.empty() || rel.native().starts_with("..") || !fs::is_regular_file(file)) file = root / "index.html";
+      auto body = crypto::read_file(file);
+      if (!body) return error_response(Error(Errc::not_found, "no such page"), ctx.request_id);
+      auto res = text_response(200, std::string(body->begin(), body->end()), mime_type(file.string()));
+      res.set(http::field::cache_control, file.filename() == "index.html" ? "no-cache" : "public, max-age=86400");
+      return res;
+    });
+  }
+}
+
+}  // namespace medsign::server::api
+
+namespace medsign::server {
+void register_api(Router& router, ApiContext& ctx) {
+  api::register_system(router, ctx);
+  api::register_auth(router, ctx);
+  api::register_accounts(router, ctx);
+  api::register_audit(router, ctx);
+}
+}  // namespace medsign::server

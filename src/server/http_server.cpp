@@ -1,0 +1,372 @@
+#include "server/http_server.h"
+
+#include <chrono>
+#include <optional>
+#include <random>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include "common/bytes.h"
+#include "common/logging.h"
+
+namespace medsign::server {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+std::string new_request_id() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::uint64_t v = rng();
+  std::uint8_t b[8];
+  for (int i = 0; i < 8; ++i) b[i] = static_cast<std::uint8_t>(v >> (8 * i));
+  return hex_encode(ByteView(b, 8));
+}
+
+// Keeps a client-supplied request id only when it is short and plain.
+std::string sanitise_request_id(std::string_view s) {
+  if (s.empty() || s.size() > 64) return new_request_id();
+  for (char c : s)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') return new_request_id();
+  return std::string(s);
+}
+
+void add_common_headers(HttpResponse& res, const std::string& request_id) {
+  res.set(http::field::server, "MedSign");
+  res.set("X-Request-Id", request_id);
+  res.set("X-Content-Type-Options", "nosniff");
+  res.set("X-Frame-Options", "DENY");
+  res.set("Referrer-Policy", "no-referrer");
+}
+
+}  // namespace
+
+HttpResponse dispatch_request(const Router& router, Metrics* metrics, RequestContext& ctx) {
+  auto t0 = std::chrono::steady_clock::now();
+  HttpResponse res;
+  std::string_view target(ctx.req.target().data(), ctx.req.target().size());
+  auto qpos = target.find('?');
+  std::string_view raw_path = target.substr(0, qpos);
+  ctx.route = "unmatched";
+  auto finish = [&](HttpResponse r) {
+    add_common_headers(r, ctx.request_id);
+    if (metrics) {
+      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      metrics->observe_request(ctx.route, std::string(http::to_string(ctx.req.method())), r.result_int(), secs);
+    }
+    return r;
+  };
+  if (raw_path.empty() || raw_path.front() != '/')
+    return finish(error_response(Error(Errc::bad_request, "request target must be an absolute path"), ctx.request_id));
+  auto path = url_decode(raw_path, false);
+  if (!path) return finish(error_response(path.error(), ctx.request_id));
+  if (path->find('\0') != std::string::npos || path->find("/../") != std::string::npos ||
+      path->ends_with("/.."))
+    return finish(error_response(Error(Errc::bad_request, "invalid path"), ctx.request_id));
+  if (qpos != std::string_view::npos) {
+    auto q = parse_query(target.substr(qpos + 1));
+    if (!q) return finish(error_response(q.error(), ctx.request_id));
+    ctx.query = std::move(*q);
+  }
+  auto m = router.match(ctx.req.method(), *path);
+  try {
+    if (!m) {
+      bool is_get = ctx.req.method() == http::verb::get || ctx.req.method() == http::verb::head;
+      if (m.error().code == Errc::route_not_found && is_get && router.fallback() && !path->starts_with("/api/")) {
+        ctx.route = "static";
+        return finish(router.fallback()(ctx));
+      }
+      HttpResponse r = error_response(m.error(), ctx.request_id);
+      if (m.error().code == Errc::method_not_allowed) r.set(http::field::allow, m.error().detail.substr(9));
+      return finish(std::move(r));
+    }
+    ctx.route = m->route->pattern;
+    ctx.path_params = std::move(m->params);
+    return finish(m->route->handler(ctx));
+  } catch (const std::exception& e) {
+    log::error("handler threw", {{"request_id", ctx.request_id}, {"route", ctx.route}, {"what", e.what()}});
+    return finish(error_response(Error(Errc::internal, "unexpected failure; see the server log"), ctx.request_id));
+  }
+}
+
+struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
+  HttpServer& owner;
+  const Router& router;
+  Metrics& metrics;
+  HttpServerOptions opts;
+  asio::io_context ioc;
+  std::optional<asio::thread_pool> workers;
+  std::optional<tcp::acceptor> http_acceptor, https_acceptor;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
+  std::atomic<bool> stopped{false};
+  std::atomic<std::int64_t> in_flight{0};
+
+  Impl(HttpServer& o, const Router& r, Metrics& m, HttpServerOptions op)
+      : owner(o), router(r), metrics(m), opts(std::move(op)) {}
+
+  void accept(tcp::acceptor& acc, bool tls);
+};
+
+namespace {
+
+template <typename Stream>
+class Connection : public std::enable_shared_from_this<Connection<Stream>> {
+ public:
+  Connection(HttpServer::Impl& srv, Stream stream, bool tls, std::string remote)
+      : srv_(srv), stream_(std::move(stream)), tls_(tls), remote_(std::move(remote)),
+        deadline_(beast::get_lowest_layer(stream_).get_executor()) {}
+
+  void start() {
+    if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
+      beast::get_lowest_layer(stream_).expires_after(std::chrono::milliseconds(srv_.opts.header_timeout_ms));
+      stream_.async_handshake(asio::ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (ec) return;  // failed handshakes are not requests
+                                self->read_header();
+                              });
+    } else {
+      read_header();
+    }
+  }
+
+ private:
+  auto& lowest() { return beast::get_lowest_layer(stream_); }
+
+  void read_header() {
+    parser_.emplace();
+    parser_->header_limit(srv_.opts.max_header_bytes);
+    parser_->body_limit(srv_.opts.max_body_bytes);
+    int t = requests_ == 0 ? srv_.opts.header_timeout_ms : srv_.opts.idle_timeout_ms;
+    lowest().expires_never();
+    arm_deadline(t);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                              self->on_header(ec);
+                            });
+  }
+
+  // A read that outlives its deadline is cancelled (not closed), so the client can still be told 408.
+  void arm_deadline(int ms) {
+    timed_out_ = false;
+    deadline_.expires_after(std::chrono::milliseconds(ms));
+    deadline_.async_wait([weak = this->weak_from_this()](beast::error_code ec) {
+      auto self = weak.lock();
+      if (ec || !self) return;
+      self->timed_out_ = true;
+      beast::error_code ignored;
+      self->lowest().socket().cancel(ignored);
+    });
+  }
+
+  void on_header(beast::error_code ec) {
+    if (ec) return fail(ec, /*in_header=*/true);
+    arm_deadline(srv_.opts.body_timeout_ms);
+    http::async_read(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code ec2, std::size_t) {
+      self->on_body(ec2);
+    });
+  }
+
+  // Answers protocol-level failures with a catalogue error where the client can still read one.
+  void fail(beast::error_code ec, bool in_header) {
+    deadline_.cancel();
+    if (timed_out_) ec = beast::error::timeout;
+    if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
+        ec == asio::error::operation_aborted)
+      return close();
+    if (in_header && requests_ > 0 && ec == beast::error::timeout && buffer_.size() == 0) return close();
+    Errc code = Errc::bad_request;
+    if (ec == beast::error::timeout) code = Errc::request_timeout;
+    else if (ec == http::error::body_limit) code = Errc::body_too_large;
+    else if (ec == http::error::header_limit) code = Errc::header_too_large;
+    std::string rid = new_request_id();
+    log::warn("http protocol error", {{"request_id", rid}, {"remote", remote_}, {"error", ec.message()}});
+    auto res = std::make_shared<HttpResponse>(error_response(Error(code, ec.message()), rid));
+    add_common_headers(*res, rid);
+    res->keep_alive(false);
+    srv_.metrics.observe_request("protocol", "-", res->result_int(), 0);
+    lowest().expires_after(std::chrono::seconds(2));
+    http::async_write(stream_, *res, [self = this->shared_from_this(), res](beast::error_code, std::size_t) {
+      self->close();
+    });
+  }
+
+  void on_body(beast::error_code ec) {
+    if (ec) return fail(ec, false);
+    deadline_.cancel();
+    ++requests_;
+    lowest().expires_never();
+    req_ = parser_->release();
+    srv_.in_flight.fetch_add(1);
+    srv_.metrics.inc_in_flight();
+    auto run = [self = this->shared_from_this()] {
+      RequestContext ctx{self->req_, self->remote_, sanitise_request_id(std::string(self->req_["X-Request-Id"])),
+                         self->tls_, {}, {}, {}, {}};
+      auto res = std::make_shared<HttpResponse>(dispatch_request(self->srv_.router, &self->srv_.metrics, ctx));
+      log::debug("request", {{"request_id", ctx.request_id}, {"method", std::string(http::to_string(self->req_.method()))},
+                             {"route", ctx.route}, {"status", res->result_int()}, {"remote", self->remote_}});
+      asio::post(self->lowest().get_executor(), [self, res] { self->write(res); });
+    };
+    auto m = srv_.router.match(req_.method(), std::string_view(req_.target().data(), req_.target().size()).substr(
+                                                  0, std::string_view(req_.target().data(), req_.target().size()).find('?')));
+    bool blocking = m.ok() && m->route->options.blocking;
+    if (blocking) asio::post(*srv_.workers, run);
+    else run();
+  }
+
+  void write(std::shared_ptr<HttpResponse> res) {
+    bool keep = req_.keep_alive() && !srv_.owner.draining();
+    res->version(req_.version());
+    res->keep_alive(keep);
+    if (req_.method() == http::verb::head) {
+      auto len = res->body().size();
+      res->body().clear();
+      res->content_length(len);
+    }
+    lowest().expires_after(std::chrono::milliseconds(srv_.opts.body_timeout_ms));
+    http::async_write(stream_, *res, [self = this->shared_from_this(), res, keep](beast::error_code ec, std::size_t) {
+      self->srv_.in_flight.fetch_sub(1);
+      self->srv_.metrics.dec_in_flight();
+      if (ec || !keep) return self->close();
+      self->read_header();
+    });
+  }
+
+  void close() {
+    beast::error_code ec;
+    if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
+      lowest().expires_after(std::chrono::seconds(1));
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
+        beast::error_code ec2;
+        self->lowest().socket().shutdown(tcp::socket::shutdown_both, ec2);
+        self->lowest().close();
+      });
+    } else {
+      lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+      lowest().close();
+    }
+  }
+
+  HttpServer::Impl& srv_;
+  Stream stream_;
+  bool tls_;
+  std::string remote_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  BeastRequest req_;
+  std::uint64_t requests_ = 0;
+  boost::asio::steady_timer deadline_;
+  bool timed_out_ = false;
+};
+
+}  // namespace
+
+void HttpServer::Impl::accept(tcp::acceptor& acc, bool tls) {
+  acc.async_accept(asio::make_strand(ioc), [this, &acc, tls](beast::error_code ec, tcp::socket sock) {
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acc.is_open()) return;
+      log::warn("accept failed", {{"error", ec.message()}});
+    } else {
+      beast::error_code ec2;
+      auto ep = sock.remote_endpoint(ec2);
+      std::string remote = ec2 ? "" : ep.address().to_string();
+      sock.set_option(tcp::no_delay(true), ec2);
+      if (tls) {
+        std::make_shared<Connection<beast::ssl_stream<beast::tcp_stream>>>(
+            *this, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(sock)), *opts.tls), true, remote)
+            ->start();
+      } else {
+        std::make_shared<Connection<beast::tcp_stream>>(*this, beast::tcp_stream(std::move(sock)), false, remote)
+            ->start();
+      }
+    }
+    if (acc.is_open()) accept(acc, tls);
+  });
+}
+
+HttpServer::HttpServer(const Router& router, Metrics& metrics, HttpServerOptions opts)
+    : impl_(std::make_unique<Impl>(*this, router, metrics, std::move(opts))) {}
+
+HttpServer::~HttpServer() {
+  if (impl_->workers) impl_->workers->join();
+}
+
+Status HttpServer::start() {
+  auto& o = impl_->opts;
+  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  int workers = o.worker_threads > 0 ? o.worker_threads : static_cast<int>(std::max(4u, 2 * cores));
+  impl_->workers.emplace(static_cast<std::size_t>(workers));
+  beast::error_code ec;
+  auto addr = asio::ip::make_address(o.listen, ec);
+  if (ec) return Error(Errc::config_invalid, "server.listen: '" + o.listen + "' is not an IP address");
+  auto open = [&](int port, std::optional<tcp::acceptor>& acc, int& bound) -> Status {
+    if (port < 0) return {};
+    acc.emplace(impl_->ioc);
+    tcp::endpoint ep(addr, static_cast<unsigned short>(port));
+    acc->open(ep.protocol(), ec);
+    if (!ec) acc->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acc->bind(ep, ec);
+    if (!ec) acc->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec)
+      return Error(Errc::config_invalid,
+                   "cannot listen on " + o.listen + ":" + std::to_string(port) + ": " + ec.message());
+    bound = acc->local_endpoint().port();
+    return {};
+  };
+  if (o.https_port >= 0 && !o.tls) return Error(Errc::config_invalid, "HTTPS needs a TLS context");
+  MEDSIGN_TRY(open(o.http_port, impl_->http_acceptor, bound_http_));
+  MEDSIGN_TRY(open(o.https_port, impl_->https_acceptor, bound_https_));
+  if (impl_->http_acceptor) impl_->accept(*impl_->http_acceptor, false);
+  if (impl_->https_acceptor) impl_->accept(*impl_->https_acceptor, true);
+  impl_->guard.emplace(impl_->ioc.get_executor());
+  return {};
+}
+
+void HttpServer::run() {
+  auto& o = impl_->opts;
+  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  int n = o.io_threads > 0 ? o.io_threads : static_cast<int>(cores);
+  std::vector<std::thread> threads;
+  for (int i = 1; i < n; ++i) threads.emplace_back([this] { impl_->ioc.run(); });
+  impl_->ioc.run();
+  for (auto& t : threads) t.join();
+}
+
+std::int64_t HttpServer::in_flight() const { return impl_->in_flight.load(); }
+
+void HttpServer::stop() {
+  if (draining_.exchange(true)) return;
+  asio::post(impl_->ioc, [this] {
+    beast::error_code ec;
+    if (impl_->http_acceptor) impl_->http_acceptor->close(ec);
+    if (impl_->https_acceptor) impl_->https_acceptor->close(ec);
+    log::info("shutting down: listeners closed, waiting for in-flight requests",
+              {{"in_flight", impl_->in_flight.load()}});
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(impl_->opts.shutdown_grace_ms);
+    auto timer = std::make_shared<asio::steady_timer>(impl_->ioc);
+    auto poll = std::make_shared<std::function<void()>>();
+    *poll = [this, timer, deadline, poll] {
+      if (impl_->in_flight.load() == 0 || std::chrono::steady_clock::now() >= deadline) {
+        if (impl_->in_flight.load() > 0) log::warn("shutdown grace expired", {{"in_flight", impl_->in_flight.load()}});
+        impl_->guard.reset();
+        impl_->ioc.stop();
+        *poll = nullptr;
+        return;
+      }
+      timer->expires_after(std::chrono::milliseconds(20));
+      timer->async_wait([poll](beast::error_code) {
+        if (*poll) (*poll)();
+      });
+    };
+    (*poll)();
+  });
+}
+
+}  // namespace medsign::server

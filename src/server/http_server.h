@@ -1,0 +1,66 @@
+// The HTTP/1.1 and HTTPS transport (Boost.Beast): keep-alive, body and header size limits, header/body
+// timeouts, graceful shutdown. It parses requests, hands them to dispatch_request() and writes answers; it
+// knows nothing of the API.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include "server/metrics.h"
+#include "server/router.h"
+
+namespace medsign::server {
+
+struct HttpServerOptions {
+  std::string listen = "127.0.0.1";
+  int http_port = 8080;   // 0 = an ephemeral port (see bound ports); -1 = no plain HTTP
+  int https_port = -1;    // -1 = no HTTPS
+  std::shared_ptr<boost::asio::ssl::context> tls;  // required when https_port >= 0
+  int io_threads = 0;     // 0 = hardware concurrency
+  int worker_threads = 0; // 0 = max(4, 2 x cores)
+  std::uint64_t max_body_bytes = 16 << 20;
+  std::uint32_t max_header_bytes = 16 << 10;
+  int header_timeout_ms = 10000;
+  int body_timeout_ms = 60000;
+  int idle_timeout_ms = 75000;
+  int shutdown_grace_ms = 15000;
+};
+
+// Runs routing, the handler and error mapping for one parsed request; never throws. Exposed for the
+// fuzz target and tests.
+HttpResponse dispatch_request(const Router& router, Metrics* metrics, RequestContext& ctx);
+
+class HttpServer {
+ public:
+  HttpServer(const Router& router, Metrics& metrics, HttpServerOptions opts);
+  ~HttpServer();
+
+  // Binds the listeners. Fails with a message naming the address when a port cannot be bound.
+  Status start();
+  int http_port() const { return bound_http_; }
+  int https_port() const { return bound_https_; }
+  // Runs the I/O threads; returns after stop() has drained the server.
+  void run();
+  // Graceful stop: closes the listeners, lets in-flight requests finish (up to shutdown_grace_ms), then
+  // ends run(). Safe from any thread and from a signal handler's asio callback.
+  void stop();
+  bool draining() const { return draining_.load(); }
+  std::int64_t in_flight() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+  int bound_http_ = -1, bound_https_ = -1;
+  std::atomic<bool> draining_{false};
+  friend struct Impl;
+};
+
+}  // namespace medsign::server

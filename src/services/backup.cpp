@@ -1,0 +1,177 @@
+#include "services/backup.h"
+
+#include <cstring>
+
+#include <nlohmann/json.hpp>
+
+#include "common/clock.h"
+#include "crypto/soft/key_seal.h"
+#include "services/schema.h"
+
+namespace medsign::services {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+constexpr char kMagic[] = "MSBAK1\n";
+constexpr std::size_t kMagicLen = sizeof kMagic - 1;
+
+json encode_value(const store::Value& v) {
+  if (std::holds_alternative<std::nullptr_t>(v)) return nullptr;
+  if (auto i = std::get_if<std::int64_t>(&v)) return *i;
+  if (auto d = std::get_if<double>(&v)) return json{{"f", *d}};
+  if (auto s = std::get_if<std::string>(&v)) return *s;
+  return json{{"b64", base64_encode(std::get<Bytes>(v))}};
+}
+
+Result<store::Value> decode_value(const json& j) {
+  if (j.is_null()) return store::Value(nullptr);
+  if (j.is_number_integer()) return store::Value(j.get<std::int64_t>());
+  if (j.is_string()) return store::Value(j.get<std::string>());
+  if (j.is_object() && j.contains("f")) return store::Value(j["f"].get<double>());
+  if (j.is_object() && j.contains("b64")) {
+    MEDSIGN_ASSIGN(Bytes b, base64_decode(j["b64"].get<std::string>()));
+    return store::Value(std::move(b));
+  }
+  return Error(Errc::backup_invalid, "unexpected value in the archive");
+}
+
+// Files of a data dir that a backup carries (relative paths). The SQLite file is not among them: tables
+// travel as a logical snapshot.
+std::vector<fs::path> carried_files(const fs::path& dir) {
+  std::vector<fs::path> out{"medsign.toml"};
+  for (const char* sub : {"keys", "tls", "bootstrap", "blobs"}) {
+    std::error_code ec;
+    if (!fs::is_directory(dir / sub)) continue;
+    for (auto& e : fs::recursive_directory_iterator(dir / sub, ec))
+      if (e.is_regular_file() && e.path().extension() != ".tmp" && e.path().filename() != "first-start.sealed")
+        out.push_back(fs::relative(e.path(), dir));
+  }
+  return out;
+}
+}  // namespace
+
+Result<BackupSummary> write_backup(Platform& p, const fs::path& archive, const std::string& passphrase,
+                                   const std::string& actor) {
+  if (passphrase.size() < kMinBackupPassphrase)
+    return Error(Errc::invalid_argument, "the backup passphrase needs at least 8 characters");
+  MEDSIGN_TRY(p.audit->record({actor, "offline", "system.backup", archive.string(), "success", "cli", ""}));
+  BackupSummary sum;
+  json payload = {{"format", "medsign-backup"}, {"version", 1}, {"created_at", iso8601_now()},
+                  {"source_backend", p.cfg.database.backend}};
+  json files = json::object();
+  for (auto& rel : carried_files(p.cfg.data_dir)) {
+    MEDSIGN_ASSIGN(Bytes b, crypto::read_file(p.cfg.data_dir / rel));
+    files[rel.string()] = base64_encode(b);
+    ++sum.files;
+  }
+  payload["files"] = std::move(files);
+  json tables = json::object();
+  MEDSIGN_TRY(p.db->snapshot([&](store::Tx& tx) -> Status {
+    MEDSIGN_ASSIGN(auto ver, tx.query("SELECT MAX(version) FROM schema_migrations"));
+    payload["schema_version"] = ver.empty() ? 0 : ver[0].int64(0);
+    for (auto& t : backup_tables()) {
+      std::string cols;
+      for (auto& c : t.columns) {
+        if (!cols.empty()) cols += ", ";
+        cols += c;
+      }
+      MEDSIGN_ASSIGN(auto rows, tx.query("SELECT " + cols + " FROM " + t.name + " ORDER BY " + t.order_by));
+      json arr = json::array();
+      for (auto& r : rows) {
+        json row = json::array();
+        for (auto& v : r.cols) row.push_back(encode_value(v));
+        arr.push_back(std::move(row));
+        ++sum.rows;
+      }
+      tables[t.name] = {{"columns", t.columns}, {"rows", std::move(arr)}};
+    }
+    return {};
+  }));
+  payload["tables"] = std::move(tables);
+  std::string text = payload.dump();
+  Bytes salt = crypto::random_bytes(16);
+  MEDSIGN_ASSIGN(SecretBytes key, crypto::derive_passphrase_key(passphrase, salt));
+  MEDSIGN_ASSIGN(Bytes sealed, crypto::seal(key.view(), as_bytes(text), "medsign-backup-v1"));
+  secure_wipe(text.data(), text.size());
+  Bytes out(kMagic, kMagic + kMagicLen);
+  out.insert(out.end(), salt.begin(), salt.end());
+  out.insert(out.end(), sealed.begin(), sealed.end());
+  MEDSIGN_TRY(crypto::write_file_atomic(archive, out, 0600));
+  sum.bytes = out.size();
+  return sum;
+}
+
+Result<BackupSummary> restore_backup(const fs::path& archive, const fs::path& data_dir, const std::string& passphrase) {
+  if (fs::exists(data_dir / "medsign.toml") || fs::exists(data_dir / "keys"))
+    return Error(Errc::data_dir_not_empty, data_dir.string() + " is already initialised; restore into an empty directory");
+  MEDSIGN_ASSIGN(Bytes raw, crypto::read_file(archive));
+  if (raw.size() < kMagicLen + 16 || std::memcmp(raw.data(), kMagic, kMagicLen) != 0)
+    return Error(Errc::backup_invalid, archive.string() + " is not a MedSign backup");
+  ByteView salt = ByteView(raw).subspan(kMagicLen, 16);
+  MEDSIGN_ASSIGN(SecretBytes key, crypto::derive_passphrase_key(passphrase, salt));
+  auto plain = crypto::unseal(key.view(), ByteView(raw).subspan(kMagicLen + 16), "medsign-backup-v1");
+  if (!plain) return Error(Errc::backup_invalid, "the passphrase is wrong or the archive is damaged");
+  json payload = json::parse(as_chars(plain->view()), nullptr, false);
+  if (payload.is_discarded() || payload.value("format", "") != "medsign-backup" || !payload.contains("files") ||
+      !payload.contains("tables"))
+    return Error(Errc::backup_invalid, "the archive content is not a MedSign backup");
+  if (payload.value("schema_version", 0) > static_cast<int>(migrations().back().version))
+    return Error(Errc::backup_invalid, "the backup comes from a newer MedSign version");
+  BackupSummary sum;
+  // Configuration last, so an interrupted restore leaves a directory that is not taken as initialised.
+  for (auto& [rel, b64] : payload["files"].items()) {
+    fs::path relp(rel);
+    if (relp.is_absolute() || rel.find("..") != std::string::npos)
+      return Error(Errc::backup_invalid, "unsafe path in archive: " + rel);
+    if (rel == "medsign.toml") continue;
+    MEDSIGN_ASSIGN(Bytes b, base64_decode(b64.get<std::string>()));
+    MEDSIGN_TRY(crypto::write_file_atomic(data_dir / relp, b, relp.extension() == ".pem" ? 0644 : 0600));
+    ++sum.files;
+  }
+  if (!payload["files"].contains("medsign.toml")) return Error(Errc::backup_invalid, "archive has no configuration");
+  MEDSIGN_ASSIGN(Bytes toml, base64_decode(payload["files"]["medsign.toml"].get<std::string>()));
+  MEDSIGN_ASSIGN(Config cfg, parse_config(as_chars(toml), "backup medsign.toml"));
+  MEDSIGN_TRY(apply_env_overrides(cfg, process_environment()));
+  cfg.data_dir = data_dir;
+  MEDSIGN_ASSIGN(auto db, store::Database::open(database_config(cfg)));
+  MEDSIGN_TRY(db->migrate(migrations()));
+  MEDSIGN_TRY(db->transaction([&](store::Tx& tx) -> Status {
+    MEDSIGN_ASSIGN(auto existing, tx.query("SELECT COUNT(*) FROM accounts"));
+    if (!existing.empty() && existing[0].int64(0) > 0)
+      return Error(Errc::data_dir_not_empty, "the target database already holds accounts; use an empty database");
+    MEDSIGN_TRY(tx.exec("DELETE FROM audit_head"));
+    for (auto& t : backup_tables()) {
+      if (!payload["tables"].contains(t.name)) continue;
+      auto& tj = payload["tables"][t.name];
+      std::vector<std::string> cols = tj["columns"].get<std::vector<std::string>>();
+      std::string names, marks;
+      for (auto& c : cols) {
+        if (!names.empty()) names += ", ";
+        names += c;
+        marks += marks.empty() ? "?" : ", ?";
+      }
+      std::string sql = "INSERT INTO " + t.name + " (" + names + ") VALUES (" + marks + ")";
+      for (auto& row : tj["rows"]) {
+        store::Params params;
+        for (auto& v : row) {
+          MEDSIGN_ASSIGN(store::Value val, decode_value(v));
+          params.push_back(std::move(val));
+        }
+        MEDSIGN_TRY(tx.exec(sql, params));
+        ++sum.rows;
+      }
+    }
+    return {};
+  }));
+  if (db->backend() == store::Backend::postgres) {
+    // Keep the identity sequence ahead of restored ids.
+    MEDSIGN_TRY(db->exec("SELECT setval(pg_get_serial_sequence('accounts', 'id'), COALESCE((SELECT MAX(id) FROM accounts), 0) + 1, false)"));
+  }
+  MEDSIGN_TRY(crypto::write_file_atomic(data_dir / "medsign.toml", toml, 0600));
+  ++sum.files;
+  sum.bytes = raw.size();
+  return sum;
+}
+
+}  // namespace medsign::services
