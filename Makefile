@@ -4,6 +4,9 @@ JOBS ?= $(shell nproc)
 BUILD ?= build
 DATA ?= ./var
 CMAKE_COMMON := -G Ninja -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
+# ccache hits across clones (CI builds a fresh clone in another folder).
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
 
 .PHONY: all deps build build-asan build-fuzz run test test-unit test-asan test-api test-fuzz clean
 

@@ -12,7 +12,7 @@ PKGS=(
   libargon2-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
-  wrk curl
+  wrk curl valgrind jq
 )
 
 missing=()

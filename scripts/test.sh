@@ -19,6 +19,11 @@ step "unit (release)" ctest --test-dir build -L unit --output-on-failure -j 2
 step "unit (asan+ubsan)" env ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan -L unit --output-on-failure -j 2
 
+# Constant-time check of SM2 secret paths (ctgrind: secrets marked undefined under memcheck).
+if [ -x build/bin/unit_sm2 ] && command -v valgrind >/dev/null; then
+  step "sm2 constant-time (valgrind)" valgrind -q --error-exitcode=1 build/bin/unit_sm2 --gtest_filter='Sm2ConstantTime.*'
+fi
+
 if ctest --test-dir build -N -L api | grep -q "Total Tests: [1-9]"; then
   step "api (sqlite)" env MEDSIGN_TEST_DATABASE=sqlite ctest --test-dir build -L api --output-on-failure
   PGTMP=$(mktemp -d /tmp/medsign-pg.XXXXXX)

@@ -274,6 +274,14 @@ void register_commands(CLI::App& app) {
 
   register_admin(app);
   register_key(app);
+  // `medsign admin lock X --data D`: options of a parent command are accepted after its subcommand too.
+  std::function<void(CLI::App*)> fall = [&fall](CLI::App* a) {
+    for (auto* sub : a->get_subcommands({})) {
+      sub->fallthrough();
+      fall(sub);
+    }
+  };
+  fall(&app);
 }
 
 }  // namespace medsign::cli

@@ -210,7 +210,7 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
       RequestContext ctx{self->req_, self->remote_, sanitise_request_id(std::string(self->req_["X-Request-Id"])),
                          self->tls_, {}, {}, {}, {}};
       auto res = std::make_shared<HttpResponse>(dispatch_request(self->srv_.router, &self->srv_.metrics, ctx));
-      log::debug("request", {{"request_id", ctx.request_id}, {"method", std::string(http::to_string(self->req_.method()))},
+      log::info("request", {{"request_id", ctx.request_id}, {"method", std::string(http::to_string(self->req_.method()))},
                              {"route", ctx.route}, {"status", res->result_int()}, {"remote", self->remote_}});
       asio::post(self->lowest().get_executor(), [self, res] { self->write(res); });
     };

@@ -137,9 +137,10 @@ Response Client::request(http::verb method, const std::string& target, const std
   return out;
 }
 
-TestServer::TestServer() {
+TestServer::TestServer(std::function<void(server::Router&)> extra_routes) {
   dir_ = make_temp_dir("api");
   prepare_database_env();
+  ::setenv("MEDSIGN_AUDIT_CHECKPOINT_EVERY", "5", 1);
   auto creds = services::init_data_dir(dir_);
   if (!creds) throw std::runtime_error("init: " + creds.error().to_string());
   for (auto& c : *creds) {
@@ -164,6 +165,7 @@ TestServer::TestServer() {
   api_ = std::make_unique<server::ApiContext>(
       server::ApiContext{*platform_, metrics_, [this] { return http_ && http_->draining(); }, ""});
   server::register_api(router_, *api_);
+  if (extra_routes) extra_routes(router_);
   http_ = std::make_unique<server::HttpServer>(router_, metrics_, o);
   auto st = http_->start();
   if (!st) throw std::runtime_error("start: " + st.error().to_string());

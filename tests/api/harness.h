@@ -58,7 +58,8 @@ class Client {
 
 class TestServer {
  public:
-  TestServer();
+  // extra_routes: test-only routes added next to the API (e.g. a slow handler).
+  explicit TestServer(std::function<void(server::Router&)> extra_routes = {});
   ~TestServer();
   services::Platform& platform() { return *platform_; }
   int port() const { return http_->http_port(); }
