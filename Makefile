@@ -8,7 +8,7 @@ CMAKE_COMMON := -G Ninja -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: all deps build build-asan build-fuzz run test test-unit test-asan test-api test-fuzz clean
+.PHONY: all deps build build-asan build-fuzz web run test clean
 
 all: build
 
@@ -27,12 +27,16 @@ build-asan:
 
 build-fuzz:
 	CC=clang CXX=clang++ cmake -S . -B build-fuzz $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMEDSIGN_FUZZ=ON -DMEDSIGN_BENCH=OFF
-	cmake --build build-fuzz -j $(JOBS)
+	cmake --build build-fuzz -j $(JOBS) --target fuzz_all
 
-run: deps build
+# The web console (React + Vite) is built into web/console/dist and served by medsign serve at /.
+web:
+	@if [ -f web/console/package.json ]; then bash scripts/build-web.sh; fi
+
+run: deps build web
 	@bash scripts/run.sh $(BUILD)/bin/medsign $(DATA)
 
-test: deps build build-asan build-fuzz
+test: deps build build-asan build-fuzz web
 	@bash scripts/test.sh
 
 clean:

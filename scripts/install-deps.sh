@@ -13,8 +13,11 @@ PKGS=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   wrk curl valgrind jq
+  chromium fonts-noto-cjk
 )
 
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 missing=()
 for p in "${PKGS[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
@@ -24,12 +27,16 @@ done
 
 if ((${#missing[@]})); then
   echo "install-deps: installing ${missing[*]}"
-  SUDO=""
-  if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
   # Debian's postgresql package starts a system cluster; MedSign's tests run their own.
 else
   echo "install-deps: all Debian packages present"
+fi
+
+# Node.js for the web apps: the machine's own when present (npm 10+), else Debian's.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "install-deps: installing nodejs and npm"
+  ${SUDO:-} apt-get install -y -qq --no-install-recommends nodejs npm
 fi

@@ -37,6 +37,10 @@ if ctest --test-dir build -N -L api | grep -q "Total Tests: [1-9]"; then
   rm -rf "$PGTMP"
 fi
 
+if [ -x scripts/e2e.sh ] && [ -d web/console/dist ]; then
+  step "e2e (chromium)" bash scripts/e2e.sh
+fi
+
 if [ -d build-fuzz/bin ]; then
   for f in build-fuzz/bin/fuzz_*; do
     [ -x "$f" ] || continue

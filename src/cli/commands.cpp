@@ -131,6 +131,8 @@ void register_admin(CLI::App& app) {
 void register_key(CLI::App& app) {
   auto* key = app.add_subcommand("key", "Development smart keys");
   key->require_subcommand(1);
+  static std::string data_dir = "./var";
+  add_data_option(key, data_dir);  // accepted for uniformity; key files are named explicitly
   static std::string key_file, challenge, pin_file;
   auto* sign = key->add_subcommand("sign-challenge", "Sign a login or heartbeat challenge with a soft key file");
   sign->add_option("--key", key_file, "Encrypted PKCS#8 PEM key file")->required();
@@ -169,7 +171,9 @@ int report(const Error& e) {
 void register_commands(CLI::App& app) {
   static std::string data = "./var";
 
-  app.add_subcommand("version", "Print the version")->callback([] { std::cout << "medsign " << MEDSIGN_VERSION << "\n"; });
+  auto* version = app.add_subcommand("version", "Print the version");
+  add_data_option(version, data);  // accepted for uniformity; the version does not depend on it
+  version->callback([] { std::cout << "medsign " << MEDSIGN_VERSION << "\n"; });
 
   auto* init = app.add_subcommand("init", "Initialise a data directory (config, keys, database, bootstrap accounts)");
   add_data_option(init, data);

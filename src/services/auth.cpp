@@ -32,8 +32,13 @@ Result<Challenge> AuthService::new_challenge(const Account& a, const std::string
 Result<Challenge> AuthService::login_challenge(const std::string& username, const std::string& source) {
   auto a = accounts_.find(username);
   if (!a) {
+    // Answer exactly as for a real account, so the challenge does not reveal which names exist.
     (void)audit_.record({username, "anonymous", "auth.challenge", username, "failure", source, "unknown account"});
-    return Error(Errc::invalid_credentials, "user name or password is wrong");
+    Challenge c;
+    c.id = base64url_encode(crypto::random_bytes(18));
+    c.expires_at = unix_millis() + static_cast<std::int64_t>(sec_.challenge_ttl_s) * 1000;
+    c.to_sign = to_sign("login", c.id, username, crypto::random_bytes(32));
+    return c;
   }
   return new_challenge(*a, "login", "");
 }
@@ -148,7 +153,11 @@ Result<Session> AuthService::authenticate(const std::string& token, const std::s
                                       "a.must_change_password, a.locked_until FROM sessions s JOIN accounts a ON "
                                       "a.id = s.account_id WHERE s.id = ?",
                                       {id}));
-  if (rows.empty()) return Error(Errc::session_expired, "the session is unknown; log in again");
+  if (rows.empty()) {
+    (void)audit_.record({"anonymous", "anonymous", "security.session_rejected", "session", "denied", source,
+                         "unknown session token"});
+    return Error(Errc::session_expired, "the session is unknown; log in again");
+  }
   auto& r = rows[0];
   Session s;
   s.id = id;

@@ -39,6 +39,15 @@ TEST_F(AuthTest, PasswordAndKeySignatureTogetherLogIn) {
   EXPECT_EQ(audit_count("auth.login", "success"), 1);
 }
 
+TEST_F(AuthTest, UnknownAccountsGetAChallengeButCannotLogIn) {
+  auto c = server_->client();
+  auto ch = challenge(c, "nobody");
+  EXPECT_NE(ch["to_sign"].get<std::string>().find("|nobody|"), std::string::npos);
+  auto r = login(c, "nobody", "Whatever-123", ch, server_->sign("sysadmin", ch["to_sign"]));
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(r.error_code(), "invalid_credentials");
+}
+
 TEST_F(AuthTest, PasswordAloneFails) {
   auto c = server_->client();
   auto ch = challenge(c, "sysadmin");
@@ -133,6 +142,7 @@ TEST_F(AuthTest, BadOrEndedSessionCookiesAreRefused) {
   auto r = c.get("/api/v1/auth/me");
   EXPECT_EQ(r.status, 401);
   EXPECT_EQ(r.error_code(), "session_expired");
+  EXPECT_EQ(audit_count("security.session_rejected", "denied"), 1);
   auto none = server_->client().get("/api/v1/auth/me");
   EXPECT_EQ(none.error_code(), "unauthenticated");
   auto s = server_->login("auditadmin");
