@@ -5,6 +5,7 @@
 #include "crypto/soft/keystore.h"
 #include "server/api.h"
 #include "server/openapi.h"
+#include "services/backup.h"
 
 namespace medsign::server::api {
 namespace {
@@ -142,6 +143,27 @@ void register_system(Router& r, ApiContext& api) {
     (void)p.audit->record({a->actor.name, std::string(services::role_name(a->actor.role)), "system.settings_import",
                            "medsign.toml", "success", ctx.remote_addr, "takes effect at restart"});
     return json_response(200, {{"saved", true}, {"restart_required", true}});
+  });
+
+  r.add(http::verb::post, "/api/v1/system/backup", [&](RequestContext& ctx) {
+    auto a = authorize(api, ctx, services::Permission::run_backup);
+    if (!a) return error_response(a.error(), ctx.request_id);
+    auto body = parse_json_body(ctx);
+    if (!body) return error_response(body.error(), ctx.request_id);
+    std::string pass = body->value("passphrase", "");
+    if (pass.size() < services::kMinBackupPassphrase)
+      return error_response(Error(Errc::invalid_argument, "passphrase: at least 8 characters"), ctx.request_id);
+    auto tmp = std::filesystem::temp_directory_path() / ("medsign-backup-" + ctx.request_id + ".msbak");
+    auto sum = services::write_backup(p, tmp, pass, a->actor.name);
+    if (!sum) return error_response(sum.error(), ctx.request_id);
+    auto bytes = crypto::read_file(tmp);
+    std::error_code ec;
+    std::filesystem::remove(tmp, ec);
+    if (!bytes) return error_response(bytes.error(), ctx.request_id);
+    auto res = text_response(200, std::string(bytes->begin(), bytes->end()), "application/octet-stream");
+    res.set(http::field::content_disposition,
+            "attachment; filename=\"medsign-" + iso8601_now().substr(0, 10) + ".msbak\"");
+    return res;
   });
 
   r.add(http::verb::get, "/api/v1/keys", [&](RequestContext& ctx) {

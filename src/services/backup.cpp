@@ -55,7 +55,8 @@ Result<BackupSummary> write_backup(Platform& p, const fs::path& archive, const s
                                    const std::string& actor) {
   if (passphrase.size() < kMinBackupPassphrase)
     return Error(Errc::invalid_argument, "the backup passphrase needs at least 8 characters");
-  MEDSIGN_TRY(p.audit->record({actor, "offline", "system.backup", archive.string(), "success", "cli", ""}));
+  MEDSIGN_TRY(p.audit->record({actor, actor == "cli" ? "offline" : "sysadmin", "system.backup", archive.filename().string(),
+                               "success", actor == "cli" ? "cli" : "api", ""}));
   BackupSummary sum;
   json payload = {{"format", "medsign-backup"}, {"version", 1}, {"created_at", iso8601_now()},
                   {"source_backend", p.cfg.database.backend}};

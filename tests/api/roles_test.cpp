@@ -59,6 +59,7 @@ TEST(RoleMatrix, EveryRoleGetsExactlyItsPermissions) {
       {"read config", http::verb::get, "/api/v1/system/config", nullptr, {"sysadmin"}},
       {"export settings", http::verb::get, "/api/v1/system/settings", nullptr, {"sysadmin"}},
       {"import settings", http::verb::put, "/api/v1/system/settings", settings.body, {"sysadmin"}},
+      {"backup", http::verb::post, "/api/v1/system/backup", json{{"passphrase", "backup-pass-1"}}, {"sysadmin"}},
       {"list keys", http::verb::get, "/api/v1/keys", nullptr, {"operator"}},
       {"read audit", http::verb::get, "/api/v1/audit", nullptr, {"auditor", "audit_admin"}},
       {"export audit", http::verb::get, "/api/v1/audit/export", nullptr, {"auditor", "audit_admin"}},
