@@ -8,7 +8,9 @@
 #include "crypto/soft/keystore.h"
 #include "server/api.h"
 #include "server/http_server.h"
+#include "server/sntp_server.h"
 #include "server/tls.h"
+#include "tsp/clock_monitor.h"
 
 namespace medsign::cli {
 namespace fs = std::filesystem;
@@ -21,6 +23,14 @@ std::string default_web_root() {
 }  // namespace
 
 int serve(const fs::path& data_dir) {
+  // SIGTERM/SIGINT are taken by a dedicated thread (sigwait). They are blocked before any other thread
+  // starts, so every thread inherits the mask and none is killed by them.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+
   auto platform = services::Platform::open(data_dir);
   if (!platform) return report(platform.error());
   auto& p = **platform;
@@ -46,17 +56,22 @@ int serve(const fs::path& data_dir) {
   if (!web_root.empty() && !fs::is_directory(web_root))
     return report(Error(Errc::config_invalid, "server.web_root: " + web_root + " is not a directory"));
 
-  // Signals are taken by a dedicated thread so that every other thread runs with them blocked.
-  sigset_t sigs;
-  sigemptyset(&sigs);
-  sigaddset(&sigs, SIGTERM);
-  sigaddset(&sigs, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  auto time_sources = tsp::parse_time_sources(p.cfg.time.servers);
+  if (!time_sources) return report(Error(Errc::config_invalid, "time.servers: " + time_sources.error().detail));
+  tsp::ClockMonitor clock({*time_sources, p.cfg.time.poll_interval_s, p.cfg.time.timeout_ms,
+                           static_cast<double>(p.cfg.time.max_offset_ms), p.cfg.time.holdover_s, p.cfg.time.use_chrony});
+  clock.start();
+  std::unique_ptr<server::SntpServer> sntp;
+  if (p.cfg.time.sntp_enabled) {
+    sntp = std::make_unique<server::SntpServer>(clock, p.cfg.server.listen, p.cfg.time.sntp_port);
+    st = sntp->start();
+    if (!st) return report(st.error());
+  }
 
   server::Metrics metrics;
   server::Router router;
   std::unique_ptr<server::HttpServer> http;
-  server::ApiContext api{p, metrics, [&http] { return http && http->draining(); }, web_root};
+  server::ApiContext api{p, metrics, [&http] { return http && http->draining(); }, web_root, &clock};
   server::register_api(router, api);
   http = std::make_unique<server::HttpServer>(router, metrics, o);
   st = http->start();
@@ -68,6 +83,7 @@ int serve(const fs::path& data_dir) {
             << "  console  http://" << o.listen << ":" << http->http_port() << "/\n";
   if (http->https_port() > 0) std::cout << "  console  https://" << o.listen << ":" << http->https_port() << "/\n";
   std::cout << "  health   http://" << o.listen << ":" << http->http_port() << "/healthz\n";
+  if (sntp) std::cout << "  sntp     udp://" << o.listen << ":" << sntp->port() << "\n";
   auto creds = services::take_first_start_credentials(p);
   if (creds && !creds->empty()) {
     std::cout << "\nFirst start — one-time passwords of the bootstrap accounts (shown once; change at first login).\n"
@@ -86,6 +102,8 @@ int serve(const fs::path& data_dir) {
     http->stop();
   });
   http->run();
+  if (sntp) sntp->stop();
+  clock.stop();
   // run() returns only after stop(); make the signal thread exit if stop came from elsewhere.
   pthread_kill(signal_thread.native_handle(), SIGTERM);
   signal_thread.join();

@@ -96,6 +96,14 @@ std::vector<ConfigKey> make_keys() {
   k.push_back(int_key("security", "password_min_length", &SecuritySettings::password_min_length, &C::security, 8, 256, "Minimum password length."));
   k.push_back(bool_key("security", "secure_cookies_over_http", &SecuritySettings::secure_cookies_over_http, &C::security, "Mark session cookies Secure even on plain HTTP (behind a TLS proxy)."));
   k.push_back(int_key("audit", "checkpoint_every", &AuditSettings::checkpoint_every, &C::audit, 1, 1000000, "A signed checkpoint of the audit chain after this many entries."));
+  k.push_back(str_key("time", "servers", &TimeSettings::servers, &C::time, "NTP/SNTP time sources, comma-separated host[:port]; empty trusts the local clock."));
+  k.push_back(int_key("time", "poll_interval_s", &TimeSettings::poll_interval_s, &C::time, 1, 86400, "How often each time source is polled."));
+  k.push_back(int_key("time", "timeout_ms", &TimeSettings::timeout_ms, &C::time, 10, 60000, "How long to wait for a time source's answer."));
+  k.push_back(int_key("time", "max_offset_ms", &TimeSettings::max_offset_ms, &C::time, 1, 3600000, "Largest clock offset from the sources at which trusted time is still issued."));
+  k.push_back(int_key("time", "holdover_s", &TimeSettings::holdover_s, &C::time, 1, 604800, "How long the last good source sample stays valid when sources stop answering."));
+  k.push_back(bool_key("time", "use_chrony", &TimeSettings::use_chrony, &C::time, "Also read chrony's tracking (GPS/BeiDou reference clocks via chrony and gpsd)."));
+  k.push_back(bool_key("time", "sntp_enabled", &TimeSettings::sntp_enabled, &C::time, "Serve SNTP to business systems."));
+  k.push_back(int_key("time", "sntp_port", &TimeSettings::sntp_port, &C::time, 1, 65535, "UDP port of the SNTP server (123 for the standard port)."));
   k.push_back(str_key("log", "level", &LogSettings::level, &C::log, "Log level.", {"debug", "info", "warn", "error"}));
   k.push_back(str_key("log", "file", &LogSettings::file, &C::log, "JSON log file (relative to the data dir); empty logs to stderr only."));
   return k;

@@ -56,6 +56,17 @@ struct AuditSettings {
   int checkpoint_every = 100;  // a signed checkpoint after this many entries
 };
 
+struct TimeSettings {
+  std::string servers;          // comma-separated host[:port] NTP/SNTP sources; empty = trust the local clock
+  int poll_interval_s = 64;
+  int timeout_ms = 1000;
+  int max_offset_ms = 1000;     // the accuracy trusted time must keep
+  int holdover_s = 3600;        // how long the last good sample stays valid
+  bool use_chrony = true;       // also read `chronyc tracking` when chrony runs on the host
+  bool sntp_enabled = true;
+  int sntp_port = 1123;
+};
+
 struct LogSettings {
   std::string level = "info";
   std::string file = "logs/medsign.log";
@@ -66,6 +77,7 @@ struct Config {
   DatabaseSettings database;
   SecuritySettings security;
   AuditSettings audit;
+  TimeSettings time;
   LogSettings log;
 
   std::filesystem::path data_dir;  // not in the file: where it was loaded from

@@ -8,6 +8,7 @@
 #include "server/metrics.h"
 #include "server/router.h"
 #include "services/platform.h"
+#include "tsp/clock_monitor.h"
 
 namespace medsign::server {
 
@@ -16,6 +17,7 @@ struct ApiContext {
   Metrics& metrics;
   std::function<bool()> draining;  // true while shutting down (readyz answers 503)
   std::string web_root;            // console bundle directory ("" = none)
+  const tsp::ClockMonitor* clock = nullptr;  // time sources; null = not watched
 };
 
 void register_api(Router& router, ApiContext& ctx);
@@ -41,6 +43,7 @@ void register_auth(Router& r, ApiContext& api);
 void register_accounts(Router& r, ApiContext& api);
 void register_audit(Router& r, ApiContext& api);
 void register_system(Router& r, ApiContext& api);
+void register_time(Router& r, ApiContext& api);
 
 }  // namespace api
 }  // namespace medsign::server

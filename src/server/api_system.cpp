@@ -51,7 +51,13 @@ void register_system(Router& r, ApiContext& api) {
     if (api.draining()) return error_response(Error(Errc::unavailable, "shutting down"), ctx.request_id);
     auto ping = p.db->query("SELECT 1");
     if (!ping) return error_response(Error(Errc::unavailable, "database: " + ping.error().detail), ctx.request_id);
-    return json_response(200, {{"status", "ready"}, {"checks", {{"database", "ok"}}}});
+    nlohmann::json checks = {{"database", "ok"}};
+    if (api.clock) {
+      auto t = api.clock->status();
+      if (!t.ok) return error_response(Error(Errc::unavailable, "time: " + t.reason), ctx.request_id);
+      checks["time"] = t.reason;
+    }
+    return json_response(200, {{"status", "ready"}, {"checks", checks}});
   });
 
   r.add(http::verb::get, "/metrics", [&](RequestContext&) {
@@ -196,6 +202,7 @@ void register_system(Router& r, ApiContext& api) {
 namespace medsign::server {
 void register_api(Router& router, ApiContext& ctx) {
   api::register_system(router, ctx);
+  api::register_time(router, ctx);
   api::register_auth(router, ctx);
   api::register_accounts(router, ctx);
   api::register_audit(router, ctx);

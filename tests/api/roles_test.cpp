@@ -55,6 +55,7 @@ TEST(RoleMatrix, EveryRoleGetsExactlyItsPermissions) {
       {"operator to sysadmin", http::verb::put, "/api/v1/accounts/" + op2 + "/role", json{{"role", "operator"}}, {"sysadmin"}},
       {"auditor role", http::verb::put, "/api/v1/accounts/" + aud2 + "/role", json{{"role", "auditor"}}, {"audit_admin"}},
       {"system status", http::verb::get, "/api/v1/system/status", nullptr, {"sysadmin", "operator", "audit_admin", "auditor"}},
+      {"time status", http::verb::get, "/api/v1/time/status", nullptr, {"sysadmin", "operator", "audit_admin", "auditor"}},
       {"permissions", http::verb::get, "/api/v1/system/permissions", nullptr, {"sysadmin", "operator", "audit_admin", "auditor"}},
       {"read config", http::verb::get, "/api/v1/system/config", nullptr, {"sysadmin"}},
       {"export settings", http::verb::get, "/api/v1/system/settings", nullptr, {"sysadmin"}},

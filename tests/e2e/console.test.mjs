@@ -1,0 +1,309 @@
+// End-to-end tests of the web console: each of the four roles signs in with password + soft key in real
+// Chromium against a real `medsign serve`, and carries out every page's main action.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { changeOneTimePassword, env, gotoPage, launch, navLabels, openPage, shot, signIn } from './harness.mjs';
+
+const NEW_PW = {
+  sysadmin: 'Sys-Admin#2025-secure',
+  auditadmin: 'Audit-Admin#2025-secure',
+  op1: 'Operator#2025-secure',
+  aud1: 'Auditor#2025-secure',
+};
+const people = {}; // username -> { otp, keyFile }
+
+let browser;
+before(async () => {
+  assert.ok(env.data && env.sysadminPw && env.auditadminPw, 'run through scripts/e2e.sh (E2E_* variables)');
+  browser = await launch();
+});
+after(async () => browser?.close());
+
+async function createAccount(page, { username, displayName, role, keyType }) {
+  await page.getByRole('button', { name: '新建账户' }).click();
+  const dlg = page.getByRole('dialog');
+  await dlg.locator('#new-username').fill(username);
+  await dlg.locator('#new-display').fill(displayName);
+  await dlg.locator('#new-role').selectOption(role);
+  await dlg.locator('#new-keytype').selectOption(keyType);
+  await dlg.getByRole('button', { name: '新建账户' }).click();
+  const otp = (await page.getByTestId('one-time-password').innerText()).trim();
+  assert.match(otp, /^\S{8,}$/);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /下载软密钥文件/ }).click()]);
+  assert.equal(download.suggestedFilename(), `${username}.key.pem`);
+  const keyFile = join(env.tmp, `${username}.key.pem`);
+  await download.saveAs(keyFile);
+  assert.match(readFileSync(keyFile, 'utf8'), /BEGIN ENCRYPTED PRIVATE KEY/);
+  people[username] = { otp, keyFile };
+  return { otp, keyFile };
+}
+
+describe('sysadmin (bootstrap SM2 key)', () => {
+  let ctx, page;
+  before(async () => ({ context: ctx, page } = await openPage(browser)));
+  after(async () => ctx?.close());
+
+  test('login page is in Chinese and switches to English', async () => {
+    await page.goto(env.base + '/');
+    await page.getByRole('heading', { name: '管理员登录' }).waitFor();
+    await shot(page, 'login-zh');
+    await page.getByRole('button', { name: '界面语言' }).click();
+    await page.getByRole('heading', { name: 'Administrator sign-in' }).waitFor();
+    await shot(page, 'login-en');
+    await page.getByRole('button', { name: 'Language' }).click();
+    await page.getByRole('heading', { name: '管理员登录' }).waitFor();
+    page.assertNoErrors();
+  });
+
+  test('a wrong PIN is refused before anything is sent', async () => {
+    await page.locator('#login-username').fill('sysadmin');
+    await page.locator('#login-password').fill(env.sysadminPw);
+    await page.locator('input[name=keyfile]').setInputFiles(join(env.data, 'bootstrap/sysadmin.key.pem'));
+    await page.locator('#login-pin').fill('not-the-pin');
+    await page.getByRole('button', { name: '登录' }).click();
+    await page.getByText('PIN 码错误').waitFor();
+    page.assertNoErrors();
+  });
+
+  test('signs in with password + SM2 soft key and must change the one-time password', async () => {
+    await signIn(page, { username: 'sysadmin', password: env.sysadminPw, keyFile: join(env.data, 'bootstrap/sysadmin.key.pem'), pin: env.sysadminPw });
+    assert.deepEqual(await navLabels(page), ['修改密码'], 'only the password page before the change');
+    await shot(page, 'sysadmin-forced-password');
+    await changeOneTimePassword(page, env.sysadminPw, NEW_PW.sysadmin);
+    const me = await page.api('/api/v1/auth/me');
+    assert.equal(me.body.must_change_password, false);
+    assert.deepEqual(await navLabels(page), ['运行概览', '管理员账户', '系统配置', '备份与恢复', '修改密码']);
+    page.assertNoErrors();
+  });
+
+  test('dashboard shows status and request charts from /metrics', async () => {
+    await gotoPage(page, 'dashboard');
+    const status = await page.api('/api/v1/system/status');
+    await page.getByTestId('version').getByText(status.body.version).waitFor();
+    await page.getByText('HTTP · 运行中').waitFor();
+    await page.waitForTimeout(5500); // two /metrics readings give a rate point
+    assert.ok((await page.locator('canvas').count()) >= 3, 'three charts are drawn');
+    await shot(page, 'sysadmin-dashboard');
+    page.assertNoErrors();
+  });
+
+  test('creates an operator (ECDSA soft key), locks and unlocks it', async () => {
+    await gotoPage(page, 'accounts');
+    await page.locator('tr[data-username=sysadmin]').waitFor();
+    await createAccount(page, { username: 'op1', displayName: '王工程师', role: 'operator', keyType: 'ecdsa-p256' });
+    await shot(page, 'sysadmin-account-created');
+    await page.getByRole('dialog').getByRole('button', { name: '关闭' }).first().click();
+    const row = page.locator('tr[data-username=op1]');
+    await row.getByText('待改密').waitFor();
+
+    await row.getByRole('button', { name: '锁定' }).click();
+    await page.locator('#lock-reason').fill('休假期间停用');
+    await page.getByRole('dialog').getByRole('button', { name: '锁定' }).click();
+    await row.getByText('已锁定').waitFor();
+    let list = (await page.api('/api/v1/accounts')).body.accounts;
+    let op1 = list.find((a) => a.username === 'op1');
+    assert.equal(op1.locked, true);
+    assert.equal(op1.lock_reason, '休假期间停用');
+    await shot(page, 'sysadmin-accounts-locked');
+
+    await row.getByRole('button', { name: '解锁' }).click();
+    await row.getByText('正常').waitFor();
+    list = (await page.api('/api/v1/accounts')).body.accounts;
+    op1 = list.find((a) => a.username === 'op1');
+    assert.equal(op1.locked, false);
+    page.assertNoErrors();
+  });
+
+  test('creates a second account, resets its password and changes its role', async () => {
+    await createAccount(page, { username: 'op2', displayName: '李工程师', role: 'operator', keyType: 'rsa-2048' });
+    await page.getByRole('dialog').getByRole('button', { name: '关闭' }).first().click();
+    const row = page.locator('tr[data-username=op2]');
+    page.once('dialog', (d) => d.accept());
+    await row.getByRole('button', { name: '重置密码' }).click();
+    await page.getByRole('heading', { name: '密码已重置' }).waitFor();
+    const otp = (await page.getByTestId('one-time-password').innerText()).trim();
+    assert.notEqual(otp, people.op2.otp);
+    await page.getByRole('dialog').getByRole('button', { name: '关闭' }).first().click();
+
+    await row.getByRole('button', { name: '变更角色' }).click();
+    await page.locator('#role-select').selectOption('sysadmin');
+    await page.getByRole('dialog').getByRole('button', { name: '保存' }).click();
+    await row.getByText('系统管理员').waitFor();
+    const op2 = (await page.api('/api/v1/accounts')).body.accounts.find((a) => a.username === 'op2');
+    assert.equal(op2.role, 'sysadmin');
+    await shot(page, 'sysadmin-accounts');
+    page.assertNoErrors();
+  });
+
+  test('configuration: table, settings export, import with a validation error, valid import', async () => {
+    await gotoPage(page, 'config');
+    await page.locator('td', { hasText: 'heartbeat_interval_s' }).first().waitFor();
+    await shot(page, 'sysadmin-config');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /导出设置文件/ }).click()]);
+    const exported = readFileSync(await download.path(), 'utf8');
+    assert.match(exported, /\[server\]/);
+
+    await page.getByRole('button', { name: '载入当前设置' }).click();
+    await page.waitForFunction(() => document.querySelector('#settings-text').value.includes('[server]'));
+    assert.equal(await page.locator('#settings-text').inputValue(), exported);
+
+    page.expectHttpError(400, '/api/v1/system/settings');
+    const broken = exported.replace(/heartbeat_interval_s = \d+/, 'heartbeat_interval_s = "often"');
+    assert.notEqual(broken, exported);
+    await page.locator('#settings-text').fill(broken);
+    await page.getByRole('button', { name: '校验并导入' }).click();
+    const err = page.getByRole('alert').filter({ hasText: '设置文件未通过校验' });
+    await err.waitFor();
+    await shot(page, 'sysadmin-config-invalid');
+
+    await page.locator('#settings-text').fill(exported);
+    await page.getByRole('button', { name: '校验并导入' }).click();
+    await page.getByText('设置已保存，重启服务后生效').waitFor();
+    page.assertNoErrors();
+  });
+
+  test('backup page shows the CLI commands', async () => {
+    await gotoPage(page, 'backup');
+    await page.getByText('medsign backup', { exact: false }).first().waitFor();
+    await shot(page, 'sysadmin-backup');
+    await page.getByRole('button', { name: '退出登录' }).click();
+    await page.getByText('您已安全退出').waitFor();
+    assert.equal((await page.api('/api/v1/auth/me')).status, 401);
+    page.expectHttpError(401, '/api/v1/auth/me');
+    page.assertNoErrors();
+  });
+});
+
+describe('audit_admin (bootstrap SM2 key)', () => {
+  let ctx, page;
+  before(async () => ({ context: ctx, page } = await openPage(browser)));
+  after(async () => ctx?.close());
+
+  test('signs in, changes password, sees only its pages', async () => {
+    await signIn(page, { username: 'auditadmin', password: env.auditadminPw, keyFile: join(env.data, 'bootstrap/auditadmin.key.pem'), pin: env.auditadminPw });
+    await changeOneTimePassword(page, env.auditadminPw, NEW_PW.auditadmin);
+    assert.deepEqual(await navLabels(page), ['运行概览', '审计员账户', '审计日志', '修改密码']);
+    page.assertNoErrors();
+  });
+
+  test('creates an auditor (RSA soft key); lists only audit accounts', async () => {
+    await gotoPage(page, 'accounts');
+    await page.locator('tr[data-username=auditadmin]').waitFor();
+    await createAccount(page, { username: 'aud1', displayName: '赵审计', role: 'auditor', keyType: 'rsa-2048' });
+    await page.getByRole('dialog').getByRole('button', { name: '关闭' }).first().click();
+    await page.locator('tr[data-username=aud1]').waitFor();
+    const list = (await page.api('/api/v1/accounts')).body.accounts;
+    assert.deepEqual(list.map((a) => a.role).sort(), ['audit_admin', 'auditor']);
+    assert.equal(await page.locator('tr[data-username=sysadmin]').count(), 0);
+    await shot(page, 'auditadmin-accounts');
+    page.assertNoErrors();
+  });
+
+  test('reads the audit log and verifies the chain', async () => {
+    await gotoPage(page, 'audit');
+    await page.getByTestId('verify-card').getByRole('button', { name: /校验审计链/ }).click();
+    await page.getByTestId('verify-result').getByText('审计链完整').waitFor();
+    assert.equal(await page.getByRole('button', { name: '复核' }).count(), 0, 'audit_admin may not review');
+    await shot(page, 'auditadmin-audit');
+    page.assertNoErrors();
+  });
+});
+
+describe('operator (ECDSA P-256 soft key made in the console)', () => {
+  let ctx, page;
+  before(async () => ({ context: ctx, page } = await openPage(browser)));
+  after(async () => ctx?.close());
+
+  test('signs in with the downloaded key and lists keys', async () => {
+    await signIn(page, { username: 'op1', password: people.op1.otp, keyFile: people.op1.keyFile, pin: people.op1.otp });
+    await changeOneTimePassword(page, people.op1.otp, NEW_PW.op1);
+    assert.deepEqual(await navLabels(page), ['运行概览', '密钥管理', '修改密码']);
+    await gotoPage(page, 'keys');
+    const keys = (await page.api('/api/v1/keys')).body.keys;
+    assert.ok(keys.length > 0);
+    for (const k of keys) await page.locator(`tr[data-key="${k.name}"]`).waitFor();
+    await shot(page, 'operator-keys');
+    await gotoPage(page, 'dashboard');
+    await page.getByTestId('status-cards').waitFor();
+    await shot(page, 'operator-dashboard');
+    page.assertNoErrors();
+  });
+});
+
+describe('auditor (RSA-2048 soft key made in the console)', () => {
+  let ctx, page;
+  before(async () => ({ context: ctx, page } = await openPage(browser)));
+  after(async () => ctx?.close());
+
+  test('signs in and changes the one-time password', async () => {
+    await signIn(page, { username: 'aud1', password: people.aud1.otp, keyFile: people.aud1.keyFile, pin: people.aud1.otp });
+    await changeOneTimePassword(page, people.aud1.otp, NEW_PW.aud1);
+    assert.deepEqual(await navLabels(page), ['运行概览', '审计日志', '修改密码']);
+    page.assertNoErrors();
+  });
+
+  test('filters the audit log, reviews an entry, exports CSV, verifies the chain', async () => {
+    await gotoPage(page, 'audit');
+    await page.locator('#f-actor').fill('sysadmin');
+    await page.locator('#f-result').selectOption('success');
+    await page.getByRole('button', { name: '查询' }).click();
+    await page.waitForFunction(() => {
+      const cells = [...document.querySelectorAll('.audit-table tbody tr[data-seq] td:nth-child(3)')];
+      return cells.length > 0 && cells.every((c) => c.textContent.startsWith('sysadmin'));
+    });
+    const q = (await page.api('/api/v1/audit?actor=sysadmin&result=success&page_size=20')).body;
+    await page.getByTestId('audit-total').getByText(`共 ${q.total} 条`).waitFor();
+
+    const seq = q.entries.find((e) => !e.reviewed).seq;
+    const row = page.locator(`tr[data-seq="${seq}"]`);
+    await row.getByRole('button', { name: '复核' }).click();
+    await page.locator('#review-note').fill('已核对，操作合规');
+    await shot(page, 'auditor-review-dialog');
+    await page.getByRole('dialog').getByRole('button', { name: '标记为已复核' }).click();
+    await row.getByText('已复核').waitFor();
+    const reviewed = (await page.api(`/api/v1/audit?actor=sysadmin&result=success&reviewed=true&page_size=1000`)).body;
+    const entry = reviewed.entries.find((e) => e.seq === seq);
+    assert.ok(entry, 'the entry is reviewed on the server');
+    assert.equal(entry.reviewed_by, 'aud1');
+    assert.equal(entry.review_note, '已核对，操作合规');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
+    const csv = readFileSync(await download.path(), 'utf8');
+    assert.match(csv, /^\uFEFFseq,time,actor,role,action/);
+    const lines = csv.trim().split('\r\n');
+    assert.equal(lines.length - 1, q.total, 'CSV has the filtered entries');
+    assert.ok(lines.slice(1).every((l) => l.split(',')[2] === '"sysadmin"'));
+
+    await page.getByTestId('verify-card').getByRole('button', { name: /校验审计链/ }).click();
+    await page.getByTestId('verify-result').getByText('审计链完整').waitFor();
+    const v = (await page.api('/api/v1/audit/verify')).body;
+    assert.equal(v.ok, true);
+    await shot(page, 'auditor-audit');
+    page.assertNoErrors();
+  });
+
+  test('English switch on a working page', async () => {
+    await page.getByRole('button', { name: '界面语言' }).click();
+    await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+    await shot(page, 'auditor-audit-en');
+    await page.getByRole('button', { name: 'Language' }).click();
+    await page.getByRole('heading', { name: '审计日志' }).waitFor();
+    page.assertNoErrors();
+  });
+
+  test('removing the smart key ends the session after the heartbeat grace', async () => {
+    await page.getByTestId('key-device').getByRole('button', { name: '拔出密钥' }).click();
+    await page.getByTestId('key-removed-banner').waitFor();
+    await shot(page, 'auditor-key-removed');
+    page.expectHttpError(401, '/api/v1/auth/');
+    page.expectHttpError(401, '/api/v1/');
+    const deadline = (env.heartbeatS + env.graceS) * 1000 + 8000;
+    await page.getByTestId('login-notice').getByText('智能密钥已拔出').waitFor({ timeout: deadline });
+    const me = await page.api('/api/v1/auth/me');
+    assert.equal(me.status, 401);
+    await shot(page, 'login-key-removed');
+    page.assertNoErrors();
+  });
+});

@@ -1,0 +1,47 @@
+import { useEffect, useState, type ComponentType } from 'react';
+import { AppShell } from './components/AppShell';
+import { AccountsPage } from './pages/AccountsPage';
+import { AuditPage } from './pages/AuditPage';
+import { BackupPage } from './pages/BackupPage';
+import { ConfigPage } from './pages/ConfigPage';
+import { DashboardPage } from './pages/DashboardPage';
+import { KeysPage } from './pages/KeysPage';
+import { LoginPage } from './pages/LoginPage';
+import { PasswordPage } from './pages/PasswordPage';
+import { pageFromHash, pagesFor, type PageId } from './routes';
+import { useI18n } from './i18n/I18nContext';
+import { useSession } from './session/SessionContext';
+
+const VIEWS: Record<PageId, ComponentType> = {
+  dashboard: DashboardPage,
+  accounts: AccountsPage,
+  config: ConfigPage,
+  backup: BackupPage,
+  keys: KeysPage,
+  audit: AuditPage,
+  password: PasswordPage,
+};
+
+export function App() {
+  const { session, booting } = useSession();
+  const { t } = useI18n();
+  const [hashPage, setHashPage] = useState<PageId | null>(pageFromHash());
+  useEffect(() => {
+    const on = () => setHashPage(pageFromHash());
+    window.addEventListener('hashchange', on);
+    return () => window.removeEventListener('hashchange', on);
+  }, []);
+
+  if (booting) return <div className="boot">{t('common.loading')}</div>;
+  if (!session) return <LoginPage />;
+
+  const allowed = pagesFor(session.permissions).map((p) => p.id);
+  let page: PageId = hashPage && allowed.includes(hashPage) ? hashPage : 'dashboard';
+  if (session.must_change_password) page = 'password';
+  const View = VIEWS[page];
+  return (
+    <AppShell session={session} page={page}>
+      <View key={page} />
+    </AppShell>
+  );
+}

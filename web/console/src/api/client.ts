@@ -1,0 +1,130 @@
+// The typed MedSign API client. Sends the session cookie (same origin) and the CSRF token on every
+// state-changing request; turns catalogue errors into ApiError.
+import { PATHS, fillPath } from './paths';
+import type {
+  Account, ApiErrorBody, AuditFilter, AuditPage, AuditVerifyReport, Challenge, CreatedAccount, KeyInfo,
+  NewAccount, Role, SessionInfo, SettingsImportResult, SystemConfig, SystemStatus,
+} from './types';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: ApiErrorBody,
+  ) {
+    super(body.detail || body.message || body.code);
+  }
+  get code(): string {
+    return this.body.code;
+  }
+}
+
+type Method = 'GET' | 'POST' | 'PUT';
+
+let csrfToken = '';
+let unauthorizedHandler: ((err: ApiError) => void) | null = null;
+
+export function setCsrfToken(token: string): void {
+  csrfToken = token;
+}
+
+/** Called for 401 answers of authenticated calls (session ended, key absent). */
+export function onUnauthorized(handler: ((err: ApiError) => void) | null): void {
+  unauthorizedHandler = handler;
+}
+
+interface RequestOptions {
+  params?: Record<string, string | number>;
+  query?: Record<string, string | number | undefined>;
+  json?: unknown;
+  text?: string;
+  contentType?: string;
+  /** Set for calls made before a session exists (no 401 handling). */
+  anonymous?: boolean;
+}
+
+export function buildUrl(template: string, opts: Pick<RequestOptions, 'params' | 'query'> = {}): string {
+  let url = fillPath(template, opts.params);
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined && v !== '') q.set(k, String(v));
+  const qs = q.toString();
+  if (qs) url += '?' + qs;
+  return url;
+}
+
+async function request(method: Method, template: string, opts: RequestOptions = {}): Promise<Response> {
+  const headers: Record<string, string> = {};
+  let body: string | undefined;
+  if (opts.json !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify(opts.json);
+  } else if (opts.text !== undefined) {
+    headers['Content-Type'] = opts.contentType ?? 'text/plain';
+    body = opts.text;
+  }
+  if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  const res = await fetch(buildUrl(template, opts), { method, headers, body, credentials: 'same-origin' });
+  if (!res.ok) {
+    let errBody: ApiErrorBody = { code: 'http_' + res.status, message: res.statusText };
+    try {
+      const j = await res.json();
+      if (j && j.error) errBody = j.error;
+    } catch {
+      /* not JSON */
+    }
+    const err = new ApiError(res.status, errBody);
+    if (res.status === 401 && !opts.anonymous && unauthorizedHandler) unauthorizedHandler(err);
+    throw err;
+  }
+  return res;
+}
+
+async function json<T>(method: Method, template: string, opts?: RequestOptions): Promise<T> {
+  return (await request(method, template, opts)).json() as Promise<T>;
+}
+
+async function text(method: Method, template: string, opts?: RequestOptions): Promise<string> {
+  return (await request(method, template, opts)).text();
+}
+
+export const api = {
+  challenge: (username: string) =>
+    json<Challenge>('POST', PATHS.authChallenge, { json: { username }, anonymous: true }),
+  login: (username: string, password: string, challenge_id: string, signature: string) =>
+    json<SessionInfo>('POST', PATHS.authLogin, {
+      json: { username, password, challenge_id, signature },
+      anonymous: true,
+    }),
+  me: () => json<SessionInfo>('GET', PATHS.authMe, { anonymous: true }),
+  logout: () => json<{ logged_out: boolean }>('POST', PATHS.authLogout, { anonymous: true }),
+  changePassword: (old_password: string, new_password: string) =>
+    json<{ changed: boolean }>('POST', PATHS.authPassword, { json: { old_password, new_password } }),
+  heartbeatChallenge: () => json<Challenge>('POST', PATHS.heartbeatChallenge),
+  heartbeat: (challenge_id: string, signature: string) =>
+    json<{ ok: boolean; next_in_s: number }>('POST', PATHS.heartbeat, { json: { challenge_id, signature } }),
+
+  listAccounts: () => json<{ accounts: Account[] }>('GET', PATHS.accounts),
+  getAccount: (id: number) => json<Account>('GET', PATHS.account, { params: { id } }),
+  createAccount: (a: NewAccount) => json<CreatedAccount>('POST', PATHS.accounts, { json: a }),
+  lockAccount: (id: number, reason: string) =>
+    json<{ locked: boolean }>('POST', PATHS.accountLock, { params: { id }, json: { reason } }),
+  unlockAccount: (id: number) => json<{ locked: boolean }>('POST', PATHS.accountUnlock, { params: { id }, json: {} }),
+  resetPassword: (id: number) =>
+    json<{ one_time_password: string }>('POST', PATHS.accountResetPassword, { params: { id }, json: {} }),
+  setRole: (id: number, role: Role) => json<{ role: Role }>('PUT', PATHS.accountRole, { params: { id }, json: { role } }),
+
+  systemStatus: () => json<SystemStatus>('GET', PATHS.systemStatus),
+  permissions: () => json<{ roles: Record<Role, string[]> }>('GET', PATHS.systemPermissions),
+  systemConfig: () => json<SystemConfig>('GET', PATHS.systemConfig),
+  exportSettings: () => text('GET', PATHS.systemSettings),
+  importSettings: (toml: string) =>
+    json<SettingsImportResult>('PUT', PATHS.systemSettings, { text: toml, contentType: 'application/toml' }),
+  metricsText: () => text('GET', PATHS.metrics),
+
+  listKeys: () => json<{ keys: KeyInfo[] }>('GET', PATHS.keys),
+
+  queryAudit: (f: AuditFilter) => json<AuditPage>('GET', PATHS.audit, { query: { ...f } }),
+  auditExportUrl: (f: AuditFilter) => buildUrl(PATHS.auditExport, { query: { ...f, page: undefined, page_size: undefined } }),
+  verifyAudit: () => json<AuditVerifyReport>('GET', PATHS.auditVerify),
+  reviewAudit: (seq: number, note: string) =>
+    json<{ reviewed: boolean }>('POST', PATHS.auditReview, { params: { seq }, json: { note } }),
+};

@@ -1,0 +1,155 @@
+// Response shapes of the MedSign API (see src/server/api_*.cpp and api/openapi.yaml).
+export type Role = 'sysadmin' | 'operator' | 'audit_admin' | 'auditor';
+export const ALL_ROLES: Role[] = ['sysadmin', 'operator', 'audit_admin', 'auditor'];
+
+export type Permission =
+  | 'manage_admin_accounts'
+  | 'manage_audit_accounts'
+  | 'read_system_config'
+  | 'write_system_config'
+  | 'run_backup'
+  | 'read_system_status'
+  | 'operate_business'
+  | 'read_audit'
+  | 'review_audit'
+  | 'verify_audit'
+  | 'manage_audit_policy';
+
+export interface ApiErrorBody {
+  code: string;
+  message: string;
+  detail?: string;
+  request_id?: string;
+}
+
+export interface Challenge {
+  challenge_id: string;
+  to_sign: string;
+  to_sign_b64: string;
+  expires_at: string;
+}
+
+export interface SessionInfo {
+  username: string;
+  role: Role;
+  role_title: string;
+  csrf_token: string;
+  must_change_password: boolean;
+  heartbeat_interval_s: number;
+  idle_timeout_s: number;
+  permissions: Permission[];
+}
+
+export interface Account {
+  id: number;
+  username: string;
+  display_name: string;
+  role: Role;
+  locked: boolean;
+  lock_reason: string;
+  locked_until: string;
+  failed_logins: number;
+  must_change_password: boolean;
+  key_certificate: string;
+  created_at: string;
+  last_login_at: string;
+}
+
+export type SoftKeyType = 'sm2' | 'ecdsa-p256' | 'rsa-2048';
+
+export interface NewAccount {
+  username: string;
+  display_name: string;
+  role: Role;
+  key_type?: SoftKeyType;
+  key_certificate?: string;
+}
+
+export interface CreatedAccount {
+  account: Account;
+  one_time_password: string;
+  soft_key_pem?: string;
+}
+
+export interface SystemStatus {
+  version: string;
+  started_at: string;
+  uptime_s: number;
+  database: string;
+  services: Record<string, string>;
+  warnings: { kind: string; key?: string; not_after?: string }[];
+}
+
+export interface ConfigKey {
+  section: string;
+  key: string;
+  value: string | number | boolean;
+  doc: string;
+}
+
+export interface SystemConfig {
+  keys: ConfigKey[];
+  toml: string;
+}
+
+export interface SettingsImportResult {
+  saved: boolean;
+  restart_required: boolean;
+}
+
+export interface KeyInfo {
+  name: string;
+  provider: string;
+  algorithm?: string;
+  certificate?: {
+    subject: string;
+    issuer: string;
+    serial: string;
+    not_before: string;
+    not_after: string;
+    sha256: string;
+  };
+}
+
+export interface AuditEntry {
+  seq: number;
+  time: string;
+  actor: string;
+  role: string;
+  action: string;
+  target: string;
+  result: string;
+  source: string;
+  detail: string;
+  hash: string;
+  reviewed: boolean;
+  reviewed_by?: string;
+  reviewed_at?: string;
+  review_note?: string;
+}
+
+export interface AuditPage {
+  entries: AuditEntry[];
+  total: number;
+  page: number;
+  page_size: number;
+}
+
+export interface AuditFilter {
+  from?: string;
+  to?: string;
+  actor?: string;
+  action?: string;
+  result?: string;
+  reviewed?: '' | 'true' | 'false';
+  page?: number;
+  page_size?: number;
+}
+
+export interface AuditVerifyReport {
+  ok: boolean;
+  entries: number;
+  checkpoints: number;
+  first_bad_seq: number;
+  problem: string;
+}

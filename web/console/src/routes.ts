@@ -1,0 +1,39 @@
+// The console's pages and which permissions open them. Navigation shows only what the role may use.
+import type { Permission, Role } from './api/types';
+import type { MessageKey } from './i18n/dict';
+import type { IconName } from './components/Icon';
+
+export type PageId = 'dashboard' | 'accounts' | 'config' | 'backup' | 'keys' | 'audit' | 'password';
+
+export interface PageDef {
+  id: PageId;
+  label(role: Role): MessageKey;
+  icon: IconName;
+  allowed(perms: Permission[]): boolean;
+}
+
+const has = (p: Permission) => (perms: Permission[]) => perms.includes(p);
+
+export const PAGES: PageDef[] = [
+  { id: 'dashboard', icon: 'dashboard', label: () => 'nav.dashboard', allowed: has('read_system_status') },
+  {
+    id: 'accounts',
+    icon: 'users',
+    label: (role) => (role === 'audit_admin' ? 'nav.accounts.audit_admin' : 'nav.accounts.sysadmin'),
+    allowed: (p) => p.includes('manage_admin_accounts') || p.includes('manage_audit_accounts'),
+  },
+  { id: 'config', icon: 'gear', label: () => 'nav.config', allowed: has('read_system_config') },
+  { id: 'backup', icon: 'database', label: () => 'nav.backup', allowed: has('run_backup') },
+  { id: 'keys', icon: 'key', label: () => 'nav.keys', allowed: has('operate_business') },
+  { id: 'audit', icon: 'list', label: () => 'nav.audit', allowed: has('read_audit') },
+  { id: 'password', icon: 'pen', label: () => 'nav.password', allowed: () => true },
+];
+
+export function pagesFor(perms: Permission[]): PageDef[] {
+  return PAGES.filter((p) => p.allowed(perms));
+}
+
+export function pageFromHash(): PageId | null {
+  const id = window.location.hash.replace(/^#\/?/, '');
+  return PAGES.some((p) => p.id === id) ? (id as PageId) : null;
+}
