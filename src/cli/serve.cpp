@@ -68,10 +68,21 @@ int serve(const fs::path& data_dir) {
     if (!st) return report(st.error());
   }
 
+  std::unique_ptr<services::TsaService> tsa;
+  if (p.cfg.tsa.enabled) {
+    auto t = services::TsaService::open(p.cfg.tsa, p.keys, *p.db, [&clock]() -> std::optional<std::string> {
+      auto st = clock.status();
+      if (st.ok) return std::nullopt;
+      return st.reason;
+    });
+    if (!t) return report(t.error());
+    tsa = std::move(*t);
+  }
+
   server::Metrics metrics;
   server::Router router;
   std::unique_ptr<server::HttpServer> http;
-  server::ApiContext api{p, metrics, [&http] { return http && http->draining(); }, web_root, &clock};
+  server::ApiContext api{p, metrics, [&http] { return http && http->draining(); }, web_root, &clock, tsa.get()};
   server::register_api(router, api);
   http = std::make_unique<server::HttpServer>(router, metrics, o);
   st = http->start();
@@ -84,6 +95,9 @@ int serve(const fs::path& data_dir) {
   if (http->https_port() > 0) std::cout << "  console  https://" << o.listen << ":" << http->https_port() << "/\n";
   std::cout << "  health   http://" << o.listen << ":" << http->http_port() << "/healthz\n";
   if (sntp) std::cout << "  sntp     udp://" << o.listen << ":" << sntp->port() << "\n";
+  if (tsa)
+    std::cout << "  tsa      http://" << o.listen << ":" << http->http_port() << "/tsa  (default unit "
+              << tsa->default_unit() << ")\n";
   auto creds = services::take_first_start_credentials(p);
   if (creds && !creds->empty()) {
     std::cout << "\nFirst start — one-time passwords of the bootstrap accounts (shown once; change at first login).\n"

@@ -104,6 +104,13 @@ std::vector<ConfigKey> make_keys() {
   k.push_back(bool_key("time", "use_chrony", &TimeSettings::use_chrony, &C::time, "Also read chrony's tracking (GPS/BeiDou reference clocks via chrony and gpsd)."));
   k.push_back(bool_key("time", "sntp_enabled", &TimeSettings::sntp_enabled, &C::time, "Serve SNTP to business systems."));
   k.push_back(int_key("time", "sntp_port", &TimeSettings::sntp_port, &C::time, 1, 65535, "UDP port of the SNTP server (123 for the standard port)."));
+  k.push_back(bool_key("tsa", "enabled", &TsaSettings::enabled, &C::tsa, "Run the timestamp authority (HTTP POST /tsa)."));
+  k.push_back(str_key("tsa", "default_unit", &TsaSettings::default_unit, &C::tsa, "TSA unit that answers POST /tsa (units: sm2, ecdsa, rsa, ...)."));
+  k.push_back(str_key("tsa", "policy", &TsaSettings::policy, &C::tsa, "Policy OID written into tokens."));
+  k.push_back(str_key("tsa", "accepted_policies", &TsaSettings::accepted_policies, &C::tsa, "Further policy OIDs a request may ask for, comma-separated."));
+  k.push_back(int_key("tsa", "accuracy_ms", &TsaSettings::accuracy_ms, &C::tsa, 1, 999, "Accuracy stated in tokens, in milliseconds."));
+  k.push_back(int_key("tsa", "node_id", &TsaSettings::node_id, &C::tsa, 0, 32767, "Node number in token serial numbers; unique per node sharing a database."));
+  k.push_back(bool_key("tsa", "include_tsa_name", &TsaSettings::include_tsa_name, &C::tsa, "Name the TSA (its certificate subject) in tokens."));
   k.push_back(str_key("log", "level", &LogSettings::level, &C::log, "Log level.", {"debug", "info", "warn", "error"}));
   k.push_back(str_key("log", "file", &LogSettings::file, &C::log, "JSON log file (relative to the data dir); empty logs to stderr only."));
   return k;

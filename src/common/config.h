@@ -67,6 +67,18 @@ struct TimeSettings {
   int sntp_port = 1123;
 };
 
+struct TsaSettings {
+  bool enabled = true;
+  std::string default_unit = "sm2";
+  // Default policy OID of the tokens (under the 2.25 UUID arc, which needs no registration); set the
+  // hospital's own policy OID here.
+  std::string policy = "2.25.272170470712307402315457925049217395412";
+  std::string accepted_policies;  // comma-separated further OIDs a request may ask for
+  int accuracy_ms = 10;
+  int node_id = 0;                // unique per node when several share one database (0-32767)
+  bool include_tsa_name = true;
+};
+
 struct LogSettings {
   std::string level = "info";
   std::string file = "logs/medsign.log";
@@ -78,6 +90,7 @@ struct Config {
   SecuritySettings security;
   AuditSettings audit;
   TimeSettings time;
+  TsaSettings tsa;
   LogSettings log;
 
   std::filesystem::path data_dir;  // not in the file: where it was loaded from

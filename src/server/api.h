@@ -8,6 +8,7 @@
 #include "server/metrics.h"
 #include "server/router.h"
 #include "services/platform.h"
+#include "services/tsa.h"
 #include "tsp/clock_monitor.h"
 
 namespace medsign::server {
@@ -18,6 +19,7 @@ struct ApiContext {
   std::function<bool()> draining;  // true while shutting down (readyz answers 503)
   std::string web_root;            // console bundle directory ("" = none)
   const tsp::ClockMonitor* clock = nullptr;  // time sources; null = not watched
+  services::TsaService* tsa = nullptr;       // timestamp authority; null = disabled
 };
 
 void register_api(Router& router, ApiContext& ctx);
@@ -44,6 +46,7 @@ void register_accounts(Router& r, ApiContext& api);
 void register_audit(Router& r, ApiContext& api);
 void register_system(Router& r, ApiContext& api);
 void register_time(Router& r, ApiContext& api);
+void register_tsa(Router& r, ApiContext& api);
 
 }  // namespace api
 }  // namespace medsign::server

@@ -7,6 +7,7 @@
 #include "common/clock.h"
 #include "crypto/soft/dev_ca.h"
 #include "services/schema.h"
+#include "services/tsa.h"
 
 namespace medsign::services {
 namespace fs = std::filesystem;
@@ -93,6 +94,10 @@ Result<std::vector<BootstrapCredential>> init_data_dir(const fs::path& data_dir)
   MEDSIGN_ASSIGN(std::string audit_pem, crypto::issue_certificate(audit_key, audit_spec, ca_key, ca_pem));
   MEDSIGN_TRY(ks.put("audit", audit_key));
   MEDSIGN_TRY(ks.put_certificate("audit", audit_pem));
+
+  for (auto [unit, type] : {std::pair{"sm2", crypto::KeyType::sm2}, std::pair{"ecdsa", crypto::KeyType::ecdsa_p256},
+                            std::pair{"rsa", crypto::KeyType::rsa2048}})
+    MEDSIGN_TRY(create_dev_tsa_unit(ks, unit, type));
 
   MEDSIGN_TRY(crypto::write_file_atomic(data_dir / "medsign.toml", as_bytes(default_config_toml()), 0600));
   MEDSIGN_ASSIGN(auto p, Platform::open(data_dir));

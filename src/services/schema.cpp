@@ -80,6 +80,23 @@ CREATE TABLE audit_reviews (
   note TEXT NOT NULL
 );
 )sql"},
+    {3, "issued timestamp tokens",
+     R"sql(
+CREATE TABLE tsa_tokens (
+  serial TEXT PRIMARY KEY,
+  unit TEXT NOT NULL,
+  gen_time {bigint} NOT NULL,
+  policy TEXT NOT NULL,
+  hash_algorithm TEXT NOT NULL,
+  imprint TEXT NOT NULL,
+  nonce TEXT NOT NULL,
+  requester TEXT NOT NULL,
+  token {blob} NOT NULL
+);
+CREATE INDEX tsa_tokens_time ON tsa_tokens(gen_time);
+CREATE INDEX tsa_tokens_imprint ON tsa_tokens(imprint);
+CREATE INDEX tsa_tokens_requester ON tsa_tokens(requester);
+)sql"},
 };
 
 const std::vector<TableSpec> kTables = {
@@ -93,6 +110,9 @@ const std::vector<TableSpec> kTables = {
      "seq"},
     {"audit_checkpoints", {"seq", "hash", "ts", "signature"}, "seq"},
     {"audit_reviews", {"seq", "reviewer", "ts", "note"}, "seq"},
+    {"tsa_tokens",
+     {"serial", "unit", "gen_time", "policy", "hash_algorithm", "imprint", "nonce", "requester", "token"},
+     "serial"},
 };
 }  // namespace
 

@@ -162,8 +162,15 @@ TestServer::TestServer(std::function<void(server::Router&)> extra_routes) {
   auto tls = server::make_tls_context(*platform_);
   if (!tls) throw std::runtime_error("tls: " + tls.error().to_string());
   o.tls = *tls;
+  auto tsa = services::TsaService::open(platform_->cfg.tsa, platform_->keys, *platform_->db,
+                                       [this]() -> std::optional<std::string> {
+                                         std::lock_guard lk(clock_mu_);
+                                         return clock_problem_;
+                                       });
+  if (!tsa) throw std::runtime_error("tsa: " + tsa.error().to_string());
+  tsa_ = std::move(*tsa);
   api_ = std::make_unique<server::ApiContext>(
-      server::ApiContext{*platform_, metrics_, [this] { return http_ && http_->draining(); }, ""});
+      server::ApiContext{*platform_, metrics_, [this] { return http_ && http_->draining(); }, "", nullptr, tsa_.get()});
   server::register_api(router_, *api_);
   if (extra_routes) extra_routes(router_);
   http_ = std::make_unique<server::HttpServer>(router_, metrics_, o);

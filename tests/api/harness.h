@@ -5,6 +5,8 @@
 
 #include <filesystem>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -62,6 +64,12 @@ class TestServer {
   explicit TestServer(std::function<void(server::Router&)> extra_routes = {});
   ~TestServer();
   services::Platform& platform() { return *platform_; }
+  services::TsaService& tsa() { return *tsa_; }
+  // When set, the TSA refuses to issue with this reason (as with an unsynchronised clock).
+  void set_clock_problem(std::optional<std::string> p) {
+    std::lock_guard lk(clock_mu_);
+    clock_problem_ = std::move(p);
+  }
   int port() const { return http_->http_port(); }
   int tls_port() const { return http_->https_port(); }
   Client client() { return Client(port()); }
@@ -82,9 +90,12 @@ class TestServer {
   std::unique_ptr<services::Platform> platform_;
   server::Metrics metrics_;
   server::Router router_;
+  std::unique_ptr<services::TsaService> tsa_;
   std::unique_ptr<server::ApiContext> api_;
   std::unique_ptr<server::HttpServer> http_;
   std::thread thread_;
+  std::mutex clock_mu_;
+  std::optional<std::string> clock_problem_;
   std::map<std::string, std::string> passwords_;  // current login passwords
   std::map<std::string, std::string> pins_;       // soft key PINs (the first one-time password)
   std::map<std::string, std::filesystem::path> key_files_;

@@ -98,6 +98,11 @@ Result<std::string> issue_certificate(const EvpKey& subject, const CertSpec& spe
            add_ext(cert.get(), iss, NID_key_usage, "critical,digitalSignature") &&
            add_ext(cert.get(), iss, NID_ext_key_usage, "clientAuth");
       break;
+    case CertProfile::timestamping:
+      ok = ok && add_ext(cert.get(), iss, NID_basic_constraints, "critical,CA:FALSE") &&
+           add_ext(cert.get(), iss, NID_key_usage, "critical,digitalSignature,nonRepudiation") &&
+           add_ext(cert.get(), iss, NID_ext_key_usage, "critical,timeStamping");
+      break;
     case CertProfile::audit_key:
       ok = ok && add_ext(cert.get(), iss, NID_basic_constraints, "critical,CA:FALSE") &&
            add_ext(cert.get(), iss, NID_key_usage, "critical,digitalSignature,nonRepudiation");

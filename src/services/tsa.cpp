@@ -1,0 +1,143 @@
+#include "services/tsa.h"
+
+#include <sstream>
+
+#include <openssl/bn.h>
+
+#include "common/clock.h"
+#include "crypto/sm2/sm2.h"
+#include "crypto/soft/dev_ca.h"
+
+namespace medsign::services {
+
+Result<cms::SignFunction> sign_function_for(const crypto::EvpKey& key) {
+  if (key.type() == crypto::KeyType::sm2) {
+    BIGNUM* d = nullptr;
+    if (EVP_PKEY_get_bn_param(key.get(), "priv", &d) != 1) return Error(Errc::crypto_error, "SM2 key without a scalar");
+    SecretBytes scalar(Bytes(32));
+    BN_bn2binpad(d, scalar.bytes().data(), 32);
+    BN_clear_free(d);
+    MEDSIGN_ASSIGN(auto priv, crypto::sm2::PrivateKey::from_bytes(scalar.view()));
+    auto shared = std::make_shared<crypto::sm2::PrivateKey>(std::move(priv));
+    return cms::SignFunction([shared](ByteView tbs) -> Result<Bytes> {
+      MEDSIGN_ASSIGN(auto sig, crypto::sm2::sign(*shared, tbs));
+      return crypto::sm2::encode_signature_der(sig);
+    });
+  }
+  crypto::EvpKey k = key;
+  return cms::SignFunction([k](ByteView tbs) { return k.sign(tbs); });
+}
+
+Status create_dev_tsa_unit(crypto::SoftKeyStore& keys, const std::string& unit, crypto::KeyType type) {
+  MEDSIGN_ASSIGN(crypto::EvpKey ca_key, keys.get("dev-ca"));
+  MEDSIGN_ASSIGN(std::string ca_pem, keys.certificate("dev-ca"));
+  MEDSIGN_ASSIGN(crypto::EvpKey key, crypto::EvpKey::generate(type));
+  crypto::CertSpec spec;
+  spec.common_name = "MedSign TSA " + unit;
+  spec.organization = "MedSign";
+  spec.profile = crypto::CertProfile::timestamping;
+  spec.days = 1825;
+  MEDSIGN_ASSIGN(std::string pem, crypto::issue_certificate(key, spec, ca_key, ca_pem));
+  MEDSIGN_TRY(keys.put("tsa-" + unit, key));
+  return keys.put_certificate("tsa-" + unit, pem);
+}
+
+Result<std::unique_ptr<TsaService>> TsaService::open(const TsaSettings& cfg, const crypto::SoftKeyStore& keys,
+                                                     store::Database& db,
+                                                     std::function<std::optional<std::string>()> clock_problem) {
+  std::unique_ptr<TsaService> s(new TsaService());
+  MEDSIGN_ASSIGN(std::string ca_pem, keys.certificate("dev-ca"));
+  MEDSIGN_ASSIGN(auto ca, pki::Certificate::parse_pem(ca_pem));
+  for (auto& name : keys.names()) {
+    if (name.rfind("tsa-", 0) != 0) continue;
+    std::string unit = name.substr(4);
+    MEDSIGN_ASSIGN(crypto::EvpKey key, keys.get(name));
+    MEDSIGN_ASSIGN(std::string pem, keys.certificate(name));
+    MEDSIGN_ASSIGN(auto certs, pki::Certificate::parse_pem(pem));
+    if (certs.empty()) return Error(Errc::config_invalid, "TSA unit " + unit + " has no certificate");
+    tsp::TimestampUnit u;
+    u.name = unit;
+    u.certificate = certs.front();
+    for (std::size_t i = 1; i < certs.size(); ++i) u.chain.push_back(certs[i].der());
+    for (auto& c : ca) u.chain.push_back(c.der());
+    bool sm2 = key.type() == crypto::KeyType::sm2;
+    u.signature = sm2 ? cms::SignatureAlgorithm::sm2
+                      : key.type() == crypto::KeyType::rsa2048 ? cms::SignatureAlgorithm::rsa_pkcs1
+                                                                : cms::SignatureAlgorithm::ecdsa;
+    u.digest = sm2 ? cms::DigestAlgorithm::sm3 : cms::DigestAlgorithm::sha256;
+    MEDSIGN_ASSIGN(u.sign, sign_function_for(key));
+    s->units_[unit] = std::move(u);
+  }
+  s->default_unit_ = cfg.default_unit;
+  if (cfg.enabled && !s->units_.count(cfg.default_unit))
+    return Error(Errc::config_invalid, "tsa.default_unit: no TSA unit named '" + cfg.default_unit + "' (keys/tsa-" +
+                                           cfg.default_unit + ".key)");
+  tsp::IssuerPolicy pol;
+  auto policy = asn1::Oid::from_string(cfg.policy);
+  if (!policy) return Error(Errc::config_invalid, "tsa.policy: '" + cfg.policy + "' is not an OID");
+  pol.policy = *policy;
+  std::stringstream ss(cfg.accepted_policies);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    while (!item.empty() && item.front() == ' ') item.erase(item.begin());
+    while (!item.empty() && item.back() == ' ') item.pop_back();
+    if (item.empty()) continue;
+    auto o = asn1::Oid::from_string(item);
+    if (!o) return Error(Errc::config_invalid, "tsa.accepted_policies: '" + item + "' is not an OID");
+    pol.accepted_policies.push_back(*o);
+  }
+  pol.accuracy = {0, cfg.accuracy_ms, 0};
+  pol.node_id = static_cast<std::uint16_t>(cfg.node_id);
+  pol.include_tsa_name = cfg.include_tsa_name;
+  s->issuer_ = std::make_unique<tsp::TimestampIssuer>(std::move(pol), std::move(clock_problem));
+  s->log_ = std::make_unique<store::GroupCommitWriter>(
+      db,
+      "INSERT INTO tsa_tokens (serial, unit, gen_time, policy, hash_algorithm, imprint, nonce, requester, token) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  return s;
+}
+
+Result<tsp::IssueResult> TsaService::issue(const std::string& unit_name, ByteView request, const std::string& requester) {
+  const std::string& name = unit_name.empty() ? default_unit_ : unit_name;
+  auto it = units_.find(name);
+  if (it == units_.end()) return Error(Errc::not_found, "no TSA unit named '" + name + "'");
+  tsp::IssueResult r = issuer_->respond(it->second, request, unix_millis());
+  if (r.granted) {
+    auto& t = *r.tst;
+    auto st = log_->append_and_wait({hex_encode(t.serial), name, t.gen_time_ms, t.policy.to_string(),
+                                     std::string(cms::digest_name(t.imprint.algorithm)), hex_encode(t.imprint.hashed_message),
+                                     t.nonce ? hex_encode(*t.nonce) : std::string(), requester, r.token});
+    if (!st) {
+      auto rej = tsp::encode_rejection(tsp::FailInfo::system_failure, "the token could not be logged");
+      tsp::IssueResult failed;
+      failed.fail_info = tsp::FailInfo::system_failure;
+      if (rej) failed.response = std::move(*rej);
+      return failed;
+    }
+  }
+  return r;
+}
+
+std::vector<std::string> TsaService::unit_names() const {
+  std::vector<std::string> out;
+  for (auto& [n, u] : units_) out.push_back(n);
+  return out;
+}
+
+const tsp::TimestampUnit* TsaService::unit(const std::string& name) const {
+  auto it = units_.find(name);
+  return it == units_.end() ? nullptr : &it->second;
+}
+
+Result<std::string> TsaService::chain_pem(const std::string& name) const {
+  auto u = unit(name);
+  if (!u) return Error(Errc::not_found, "no TSA unit named '" + name + "'");
+  std::string out = u->certificate.to_pem();
+  for (auto& c : u->chain) {
+    MEDSIGN_ASSIGN(auto cert, pki::Certificate::parse_der(c));
+    out += cert.to_pem();
+  }
+  return out;
+}
+
+}  // namespace medsign::services

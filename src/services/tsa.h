@@ -1,0 +1,48 @@
+// The timestamp authority service: the TSA units of this node (one per key "tsa-<unit>" in the key store,
+// with its certificate), issuing through tsp::TimestampIssuer, and the log of every issued token (written
+// with group commit; a token is answered only once its log row has committed).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/config.h"
+#include "crypto/soft/keystore.h"
+#include "store/group_commit.h"
+#include "tsp/timestamp_issuer.h"
+
+namespace medsign::services {
+
+class TsaService {
+ public:
+  // Loads every unit from the key store. clock_problem: see TimestampIssuer.
+  static Result<std::unique_ptr<TsaService>> open(const TsaSettings& cfg, const crypto::SoftKeyStore& keys,
+                                                  store::Database& db,
+                                                  std::function<std::optional<std::string>()> clock_problem);
+
+  // Answers a DER TimeStampReq with the named unit ("" = the default unit). not_found for an unknown unit.
+  Result<tsp::IssueResult> issue(const std::string& unit, ByteView request, const std::string& requester);
+
+  std::vector<std::string> unit_names() const;
+  const tsp::TimestampUnit* unit(const std::string& name) const;
+  const std::string& default_unit() const { return default_unit_; }
+  // The unit's certificate followed by its CA chain, as PEM.
+  Result<std::string> chain_pem(const std::string& unit) const;
+  store::GroupCommitWriter::Stats log_stats() const { return log_->stats(); }
+
+ private:
+  TsaService() = default;
+  std::map<std::string, tsp::TimestampUnit> units_;
+  std::string default_unit_;
+  std::unique_ptr<tsp::TimestampIssuer> issuer_;
+  std::unique_ptr<store::GroupCommitWriter> log_;
+};
+
+// Creates the key and certificate of a TSA unit in the key store, certified by the development CA.
+Status create_dev_tsa_unit(crypto::SoftKeyStore& keys, const std::string& unit, crypto::KeyType type);
+// A SignFunction for a key: SM2 through crypto/sm2 (SM2 with Z), RSA/ECDSA through OpenSSL with SHA-256.
+Result<cms::SignFunction> sign_function_for(const crypto::EvpKey& key);
+
+}  // namespace medsign::services
