@@ -34,9 +34,11 @@ struct SntpServer::Impl {
         std::int64_t recv = tsp::now_unix_micros();
         auto reply = tsp::make_sntp_reply(ByteView(buf.data(), n), recv, tsp::now_unix_micros(), clock.sntp_state());
         if (reply) {
+          // Counted before sending, so a client that has its answer always sees it counted.
+          answered.fetch_add(1);
           boost::system::error_code wec;
           sock->send_to(asio::buffer(*reply), peer, 0, wec);
-          if (!wec) answered.fetch_add(1);
+          if (wec) answered.fetch_sub(1);
         }
       }
       receive();
