@@ -245,6 +245,59 @@ void BM_Internal_DoubleScalarMult(benchmark::State& st) {
 }
 BENCHMARK(BM_Internal_DoubleScalarMult);
 
+void BM_Internal_FieldMulPortable(benchmark::State& st) {
+  detail::U256 a = bench_scalar(), b = bench_scalar();
+  for (auto _ : st) {
+    detail::fp_mul_portable(a, a, b);
+    benchmark::DoNotOptimize(a);
+  }
+}
+BENCHMARK(BM_Internal_FieldMulPortable);
+
+
+void BM_Internal_PointDouble(benchmark::State& st) {
+  detail::JacobianPoint p = {detail::generator().x, detail::generator().y, detail::kP.one};
+  for (auto _ : st) {
+    detail::point_double(p, p);
+    benchmark::DoNotOptimize(p);
+  }
+}
+BENCHMARK(BM_Internal_PointDouble);
+
+void BM_Internal_PointTableBuild(benchmark::State& st) {
+  detail::PointTable t;
+  for (auto _ : st) {
+    detail::point_table_build(t, detail::generator());
+    benchmark::DoNotOptimize(t);
+  }
+}
+BENCHMARK(BM_Internal_PointTableBuild);
+
+void BM_Internal_DoubleScalarMultTable(benchmark::State& st) {
+  detail::U256 a = bench_scalar(), b = bench_scalar();
+  detail::PointTable t;
+  detail::point_table_build(t, detail::generator());
+  detail::JacobianPoint r;
+  for (auto _ : st) {
+    detail::double_scalar_mult_table_vartime(r, a, t, b);
+    benchmark::DoNotOptimize(r);
+  }
+}
+BENCHMARK(BM_Internal_DoubleScalarMultTable);
+
+void BM_Ours_VerifyPreparedKey(benchmark::State& st) {
+  const VerifyingKey vk(our_key().public_key());
+  Bytes32 z = compute_z(our_key().public_key()).value();
+  Signature sig = sign(our_key(), kMessage).value();
+  Bytes der = encode_signature_der(sig);
+  for (auto _ : st) {
+    Bytes32 e = digest_e(z, kMessage);
+    Signature s = decode_signature_der(der).value();
+    if (!verify_digest(vk, e, s).ok()) st.SkipWithError("verify failed");
+  }
+}
+BENCHMARK(BM_Ours_VerifyPreparedKey);
+
 }  // namespace
 
 BENCHMARK_MAIN();

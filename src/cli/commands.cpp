@@ -276,6 +276,7 @@ void register_commands(CLI::App& app) {
     std::cout << "audit chain OK: " << rep->entries << " entries, " << rep->checkpoints << " signed checkpoints\n";
   });
 
+  register_speed_command(app);
   register_admin(app);
   register_key(app);
   // `medsign admin lock X --data D`: options of a parent command are accepted after its subcommand too.

@@ -15,6 +15,8 @@ namespace medsign::cli {
 constexpr int kExitOk = 0, kExitFailed = 1, kExitUsage = 2, kExitConfig = 3, kExitIntegrity = 4, kExitStorage = 5;
 
 void register_commands(CLI::App& app);
+// `medsign speed` (speed_command.cpp).
+void register_speed_command(CLI::App& app);
 // The exit code set by the subcommand that ran.
 int exit_code();
 void set_exit_code(int rc);

@@ -56,7 +56,7 @@ namespace medsign::crypto::sm2::detail {
   "adcq %[c], %[" #A4 "]\n\t"                                                               \
   "adcq $0, %[" #A5 "]\n\t"
 
-void fp_mul(U256& r, const U256& a, const U256& b) {
+void fp_mul_portable(U256& r, const U256& a, const U256& b) {
   u64 r0 = 0, r1 = 0, r2 = 0, r3 = 0, r4 = 0, r5 = 0, c;
   __asm__(MEDSIGN_SM2_ROUND(0, r0, r1, r2, r3, r4, r5)
           MEDSIGN_SM2_ROUND(1, r1, r2, r3, r4, r5, r0)
@@ -70,11 +70,13 @@ void fp_mul(U256& r, const U256& a, const U256& b) {
   reduce_once(r, lo, r2, kP.m);
 }
 #undef MEDSIGN_SM2_ROUND
+// fp_mul, fp_sqr and fp_have_adx for x86-64 are in field_adx.cpp, next to the code they choose.
 #else
+void fp_mul_portable(U256& r, const U256& a, const U256& b) { mont_mul<kP>(r, a, b); }
 void fp_mul(U256& r, const U256& a, const U256& b) { mont_mul<kP>(r, a, b); }
+void fp_sqr(U256& r, const U256& a) { mont_mul<kP>(r, a, a); }
+bool fp_have_adx() { return false; }
 #endif
-
-void fp_sqr(U256& r, const U256& a) { fp_mul(r, a, a); }
 
 namespace {
 

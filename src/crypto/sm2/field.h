@@ -153,75 +153,78 @@ inline void mont_mul(U256& r, const U256& a, const U256& b) {
 
 // ---- Field Fp (Montgomery domain) ----------------------------------------------------------------
 
+// fp_mul/fp_sqr use the MULX/ADX code (field_adx.cpp) when the CPU has BMI2 and ADX, else the portable
+// code; MEDSIGN_SM2_NO_ADX=1 in the environment forces the portable code (for tests and comparisons).
 void fp_mul(U256& r, const U256& a, const U256& b);
 void fp_sqr(U256& r, const U256& a);
+bool fp_have_adx();
+// The two implementations, for tests and benchmarks; the _adx ones REQUIRE fp_have_adx().
+void fp_mul_portable(U256& r, const U256& a, const U256& b);
 #if defined(__x86_64__)
+void fp_mul_adx(U256& r, const U256& a, const U256& b);
+void fp_sqr_adx(U256& r, const U256& a);
+
 // p's limbs 1 and 3 (limbs 0 and 2 are all ones and fit a sign-extended immediate).
 alignas(16) inline constexpr u64 kPLimb13[2] = {0xffffffff00000000ULL, 0xfffffffeffffffffULL};
 
 inline void fp_add(U256& r, const U256& a, const U256& b) {
-  u64 r0, r1, r2, r3, carry;
-  __asm__ volatile(
-      "movq 0(%[a]), %[r0]\n\t"
-      "movq 8(%[a]), %[r1]\n\t"
-      "movq 16(%[a]), %[r2]\n\t"
-      "movq 24(%[a]), %[r3]\n\t"
+  u64 r0 = a.v[0], r1 = a.v[1], r2 = a.v[2], r3 = a.v[3], s0, s1, s2, s3, carry;
+  __asm__(
       "xorq %[c], %[c]\n\t"
-      "addq 0(%[b]), %[r0]\n\t"
-      "adcq 8(%[b]), %[r1]\n\t"
-      "adcq 16(%[b]), %[r2]\n\t"
-      "adcq 24(%[b]), %[r3]\n\t"
+      "addq %[b0], %[r0]\n\t"
+      "adcq %[b1], %[r1]\n\t"
+      "adcq %[b2], %[r2]\n\t"
+      "adcq %[b3], %[r3]\n\t"
       "adcq $0, %[c]\n\t"
-      "movq %[r0], 0(%[out])\n\t"
-      "movq %[r1], 8(%[out])\n\t"
-      "movq %[r2], 16(%[out])\n\t"
-      "movq %[r3], 24(%[out])\n\t"
-      "subq $-1, %[r0]\n\t"
-      "sbbq 0(%[pl]), %[r1]\n\t"
-      "sbbq $-1, %[r2]\n\t"
-      "sbbq 8(%[pl]), %[r3]\n\t"
+      "movq %[r0], %[s0]\n\t"
+      "movq %[r1], %[s1]\n\t"
+      "movq %[r2], %[s2]\n\t"
+      "movq %[r3], %[s3]\n\t"
+      "subq $-1, %[s0]\n\t"
+      "sbbq %[p1], %[s1]\n\t"
+      "sbbq $-1, %[s2]\n\t"
+      "sbbq %[p3], %[s3]\n\t"
       "sbbq $0, %[c]\n\t"
-      "cmovcq 0(%[out]), %[r0]\n\t"
-      "cmovcq 8(%[out]), %[r1]\n\t"
-      "cmovcq 16(%[out]), %[r2]\n\t"
-      "cmovcq 24(%[out]), %[r3]\n\t"
-      "movq %[r0], 0(%[out])\n\t"
-      "movq %[r1], 8(%[out])\n\t"
-      "movq %[r2], 16(%[out])\n\t"
-      "movq %[r3], 24(%[out])\n\t"
-      : [r0] "=&r"(r0), [r1] "=&r"(r1), [r2] "=&r"(r2), [r3] "=&r"(r3), [c] "=&r"(carry)
-      : [a] "r"(a.v), [b] "r"(b.v), [out] "r"(r.v), [pl] "r"(kPLimb13)
-      : "cc", "memory");
+      "cmovncq %[s0], %[r0]\n\t"
+      "cmovncq %[s1], %[r1]\n\t"
+      "cmovncq %[s2], %[r2]\n\t"
+      "cmovncq %[s3], %[r3]\n\t"
+      : [r0] "+&r"(r0), [r1] "+&r"(r1), [r2] "+&r"(r2), [r3] "+&r"(r3), [s0] "=&r"(s0), [s1] "=&r"(s1),
+        [s2] "=&r"(s2), [s3] "=&r"(s3), [c] "=&r"(carry)
+      : [b0] "rm"(b.v[0]), [b1] "rm"(b.v[1]), [b2] "rm"(b.v[2]), [b3] "rm"(b.v[3]), [p1] "m"(kPLimb13[0]),
+        [p3] "m"(kPLimb13[1])
+      : "cc");
+  r.v[0] = r0;
+  r.v[1] = r1;
+  r.v[2] = r2;
+  r.v[3] = r3;
 }
 
 inline void fp_sub(U256& r, const U256& a, const U256& b) {
-  u64 r0, r1, r2, r3, mask, t1, t3;
-  __asm__ volatile(
-      "movq 0(%[a]), %[r0]\n\t"
-      "movq 8(%[a]), %[r1]\n\t"
-      "movq 16(%[a]), %[r2]\n\t"
-      "movq 24(%[a]), %[r3]\n\t"
-      "subq 0(%[b]), %[r0]\n\t"
-      "sbbq 8(%[b]), %[r1]\n\t"
-      "sbbq 16(%[b]), %[r2]\n\t"
-      "sbbq 24(%[b]), %[r3]\n\t"
+  u64 r0 = a.v[0], r1 = a.v[1], r2 = a.v[2], r3 = a.v[3], mask, t1, t3;
+  __asm__(
+      "subq %[b0], %[r0]\n\t"
+      "sbbq %[b1], %[r1]\n\t"
+      "sbbq %[b2], %[r2]\n\t"
+      "sbbq %[b3], %[r3]\n\t"
       "sbbq %[m], %[m]\n\t"
-      "movq %[m], %[t1]\n\t"
-      "andq 0(%[pl]), %[t1]\n\t"
-      "movq %[m], %[t3]\n\t"
-      "andq 8(%[pl]), %[t3]\n\t"
+      "movq %[p1], %[t1]\n\t"
+      "andq %[m], %[t1]\n\t"
+      "movq %[p3], %[t3]\n\t"
+      "andq %[m], %[t3]\n\t"
       "addq %[m], %[r0]\n\t"
       "adcq %[t1], %[r1]\n\t"
       "adcq %[m], %[r2]\n\t"
       "adcq %[t3], %[r3]\n\t"
-      "movq %[r0], 0(%[out])\n\t"
-      "movq %[r1], 8(%[out])\n\t"
-      "movq %[r2], 16(%[out])\n\t"
-      "movq %[r3], 24(%[out])\n\t"
-      : [r0] "=&r"(r0), [r1] "=&r"(r1), [r2] "=&r"(r2), [r3] "=&r"(r3), [m] "=&r"(mask), [t1] "=&r"(t1),
+      : [r0] "+&r"(r0), [r1] "+&r"(r1), [r2] "+&r"(r2), [r3] "+&r"(r3), [m] "=&r"(mask), [t1] "=&r"(t1),
         [t3] "=&r"(t3)
-      : [a] "r"(a.v), [b] "r"(b.v), [out] "r"(r.v), [pl] "r"(kPLimb13)
-      : "cc", "memory");
+      : [b0] "rm"(b.v[0]), [b1] "rm"(b.v[1]), [b2] "rm"(b.v[2]), [b3] "rm"(b.v[3]), [p1] "m"(kPLimb13[0]),
+        [p3] "m"(kPLimb13[1])
+      : "cc");
+  r.v[0] = r0;
+  r.v[1] = r1;
+  r.v[2] = r2;
+  r.v[3] = r3;
 }
 #else
 inline void fp_add(U256& r, const U256& a, const U256& b) { mod_add<kP>(r, a, b); }

@@ -90,6 +90,8 @@ void point_add_raw(JacobianPoint& out, const JacobianPoint& a, const JacobianPoi
   out = res;
 }
 
+}  // namespace
+
 void point_add_mixed_vartime(JacobianPoint& r, const JacobianPoint& a, const AffinePoint& b) {
   if (is_zero(a.z)) {
     r = {b.x, b.y, kP.one};
@@ -108,19 +110,6 @@ void point_add_mixed_vartime(JacobianPoint& r, const JacobianPoint& a, const Aff
   }
   r = sum;
 }
-
-// ---- Comb table for k·G: kTable[j][i] = (i+1)·2^(7j)·G, signed 7-bit windows ----------------------
-
-constexpr int kCombWindow = 7;
-constexpr int kCombWindows = 37;  // ceil(257 / 7): the recoding needs one bit above the top
-constexpr int kCombEntries = 64;
-
-struct BaseTable {
-  AffinePoint p[kCombWindows][kCombEntries];
-};
-
-BaseTable* g_table = nullptr;
-std::once_flag g_table_once;
 
 void batch_to_affine(AffinePoint* out, const JacobianPoint* in, std::size_t count) {
   // Montgomery's trick: one inversion for all Z values (all non-zero here).
@@ -143,6 +132,22 @@ void batch_to_affine(AffinePoint* out, const JacobianPoint* in, std::size_t coun
   }
   delete[] prefix;
 }
+
+namespace {
+
+// ---- Comb table for k·G: kTable[j][i] = (i+1)·2^(7j)·G, signed 7-bit windows ----------------------
+
+constexpr int kCombWindow = 7;
+constexpr int kCombWindows = 37;  // ceil(257 / 7): the recoding needs one bit above the top
+constexpr int kCombEntries = 64;
+
+struct BaseTable {
+  AffinePoint p[kCombWindows][kCombEntries];
+};
+
+BaseTable* g_table = nullptr;
+std::once_flag g_table_once;
+
 
 void build_table() {
   auto* table = new BaseTable;
@@ -357,10 +362,8 @@ void scalar_mult(JacobianPoint& r, const AffinePoint& p, const U256& k) {
   r = acc;
 }
 
-void double_scalar_mult_vartime(JacobianPoint& r, const U256& u1, const AffinePoint& p, const U256& u2) {
-  // u1·G from the comb table (no doublings), direct indexing.
+void add_base_mult_vartime(JacobianPoint& acc, const U256& u1) {
   const BaseTable& table = base_table();
-  JacobianPoint acc = {kP.one, kP.one, {}};
   for (int j = 0; j < kCombWindows; ++j) {
     u64 code = booth_recode(window_bits(u1, kCombWindow * j - 1, kCombWindow + 1), kCombWindow);
     u64 digit = code >> 1;
@@ -369,22 +372,16 @@ void double_scalar_mult_vartime(JacobianPoint& r, const U256& u1, const AffinePo
     if (code & 1) fp_neg(q.y, q.y);
     point_add_mixed_vartime(acc, acc, q);
   }
+}
 
-  // u2·P by width-5 wNAF over the odd multiples P, 3P, ..., 15P.
-  constexpr int kW = 5;
-  JacobianPoint odd[8];
-  odd[0] = {p.x, p.y, kP.one};
-  JacobianPoint twice;
-  point_double(twice, odd[0]);
-  for (int i = 1; i < 8; ++i) point_add_vartime(odd[i], odd[i - 1], twice);
-
-  int naf[258] = {};
-  u64 k[5] = {u2.v[0], u2.v[1], u2.v[2], u2.v[3], 0};
+int wnaf_recode(int naf[258], const U256& scalar, int w) {
+  for (int i = 0; i < 258; ++i) naf[i] = 0;
+  u64 k[5] = {scalar.v[0], scalar.v[1], scalar.v[2], scalar.v[3], 0};
   int top = -1;
   for (int i = 0; i < 258 && (k[0] | k[1] | k[2] | k[3] | k[4]); ++i) {
     if (k[0] & 1) {
-      int d = static_cast<int>(k[0] & ((1u << kW) - 1));
-      if (d >= (1 << (kW - 1))) d -= (1 << kW);
+      int d = static_cast<int>(k[0] & ((1u << w) - 1));
+      if (d >= (1 << (w - 1))) d -= (1 << w);
       naf[i] = d;
       if (d > 0) {
         u64 borrow = static_cast<u64>(d);
@@ -405,7 +402,23 @@ void double_scalar_mult_vartime(JacobianPoint& r, const U256& u1, const AffinePo
     for (int l = 0; l < 4; ++l) k[l] = (k[l] >> 1) | (k[l + 1] << 63);
     k[4] >>= 1;
   }
+  return top;
+}
 
+void double_scalar_mult_vartime(JacobianPoint& r, const U256& u1, const AffinePoint& p, const U256& u2) {
+  // u1·G from the comb table (no doublings), direct indexing.
+  JacobianPoint acc = {kP.one, kP.one, {}};
+  add_base_mult_vartime(acc, u1);
+
+  // u2·P by width-5 wNAF over the odd multiples P, 3P, ..., 15P.
+  JacobianPoint odd[8];
+  odd[0] = {p.x, p.y, kP.one};
+  JacobianPoint twice;
+  point_double(twice, odd[0]);
+  for (int i = 1; i < 8; ++i) point_add_vartime(odd[i], odd[i - 1], twice);
+
+  int naf[258];
+  int top = wnaf_recode(naf, u2, 5);
   JacobianPoint acc2 = {kP.one, kP.one, {}};
   for (int i = top; i >= 0; --i) {
     point_double(acc2, acc2);

@@ -4,6 +4,8 @@
 // of secret scalars and of the point coordinates they compute.
 #pragma once
 
+#include <cstddef>
+
 #include "crypto/sm2/field.h"
 
 namespace medsign::crypto::sm2::detail {
@@ -41,6 +43,26 @@ void scalar_mult(JacobianPoint& r, const AffinePoint& p, const U256& k);
 
 // u1·G + u2·P for public scalars and point (verification), variable time.
 void double_scalar_mult_vartime(JacobianPoint& r, const U256& u1, const AffinePoint& p, const U256& u2);
+
+// ---- Variable-time helpers for verification (public inputs only) ----
+
+// Mixed addition r = a + (b, 1) with every case handled (a infinity, a = b, a = -b).
+void point_add_mixed_vartime(JacobianPoint& r, const JacobianPoint& a, const AffinePoint& b);
+// Affine forms of count points with non-zero Z, with one inversion.
+void batch_to_affine(AffinePoint* out, const JacobianPoint* in, std::size_t count);
+// acc += u1·G with the comb table.
+void add_base_mult_vartime(JacobianPoint& acc, const U256& u1);
+// Width-w NAF digits of k, least significant first; returns the index of the top non-zero digit (-1 for 0).
+int wnaf_recode(int naf[258], const U256& k, int w);
+
+// Per-key table for verification: p[j][i] = (2i+1)·2^(64j)·P in affine form (32 points, 2 KB).
+struct PointTable {
+  AffinePoint p[4][8];
+};
+// REQUIRES: P on the curve (not infinity).
+void point_table_build(PointTable& t, const AffinePoint& p);
+// u1·G + u2·P with P's table: 65 doublings instead of 256. Variable time.
+void double_scalar_mult_table_vartime(JacobianPoint& r, const U256& u1, const PointTable& t, const U256& u2);
 
 // Builds the comb table now instead of at first use.
 void precompute_base_table();

@@ -1,4 +1,5 @@
 #include <cstring>
+#include <memory>
 
 #include "crypto/sm2/der.h"
 #include "crypto/sm2/internal.h"
@@ -95,7 +96,11 @@ Result<Signature> sign(const PrivateKey& key, ByteView message, std::string_view
   return sign_digest(key, e);
 }
 
-Status verify_digest(const PublicKey& key, ByteView e, const Signature& sig) {
+namespace {
+
+// Checks (r, s) against e given u1·G + u2·P as mult(sum, u1, u2).
+template <typename Mult>
+Status verify_with(ByteView e, const Signature& sig, Mult&& mult) {
   if (e.size() != 32) return Error(Errc::invalid_argument, "SM2 digest e must be 32 bytes");
   U256 r = detail::u256_from_be(sig.r.data()), s = detail::u256_from_be(sig.s.data());
   if (!in_range_1_to_n_minus_1(r) || !in_range_1_to_n_minus_1(s)) {
@@ -106,7 +111,7 @@ Status verify_digest(const PublicKey& key, ByteView e, const Signature& sig) {
   if (detail::is_zero(t)) return Error(Errc::bad_signature, "SM2 signature has r + s = n");
 
   JacobianPoint sum;
-  detail::double_scalar_mult_vartime(sum, s, detail::affine_from_public(key), t);
+  mult(sum, s, t);
   if (detail::is_zero(sum.z)) return Error(Errc::bad_signature, "SM2 signature gives the point at infinity");
 
   // Accept iff (e + x1) mod n = r, i.e. x1 ≡ r - e (mod n); x1 = X/Z^2 < p < 2n, so x1 is v or v + n.
@@ -123,6 +128,28 @@ Status verify_digest(const PublicKey& key, ByteView e, const Signature& sig) {
     if (detail::equal(lhs, sum.x)) return {};
   }
   return Error(Errc::bad_signature, "SM2 signature does not verify");
+}
+
+}  // namespace
+
+Status verify_digest(const PublicKey& key, ByteView e, const Signature& sig) {
+  const detail::AffinePoint p = detail::affine_from_public(key);
+  return verify_with(e, sig, [&](JacobianPoint& sum, const U256& u1, const U256& u2) {
+    detail::double_scalar_mult_vartime(sum, u1, p, u2);
+  });
+}
+
+VerifyingKey::VerifyingKey(const PublicKey& key) : key_(key) {
+  auto table = std::make_shared<detail::PointTable>();
+  detail::point_table_build(*table, detail::affine_from_public(key));
+  table_ = std::move(table);
+}
+
+Status verify_digest(const VerifyingKey& key, ByteView e, const Signature& sig) {
+  const detail::PointTable& table = *key.table_;
+  return verify_with(e, sig, [&](JacobianPoint& sum, const U256& u1, const U256& u2) {
+    detail::double_scalar_mult_table_vartime(sum, u1, table, u2);
+  });
 }
 
 Status verify(const PublicKey& key, ByteView message, ByteView der_signature, std::string_view id) {

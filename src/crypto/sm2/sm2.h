@@ -16,6 +16,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string_view>
 
 #include "common/bytes.h"
@@ -109,6 +110,27 @@ Result<Signature> sign(const PrivateKey& key, ByteView message, std::string_view
 // Ok when (r, s) is a valid signature of e. Errors: bad_signature for any invalid signature (including
 // r or s outside [1, n-1]); invalid_argument for a wrong length of e.
 Status verify_digest(const PublicKey& key, ByteView e, const Signature& sig);
+namespace detail {
+struct PointTable;
+}
+
+// A public key with a precomputed table of 32 multiples of it (2 KB, built in about one verification's
+// time), which makes each verification roughly twice as fast. For servers that verify many signatures
+// from the same key: build once, keep it with the key. Immutable; copies share the table.
+class VerifyingKey {
+ public:
+  explicit VerifyingKey(const PublicKey& key);
+  const PublicKey& public_key() const { return key_; }
+
+ private:
+  friend Status verify_digest(const VerifyingKey& key, ByteView e, const Signature& sig);
+  PublicKey key_;
+  std::shared_ptr<const detail::PointTable> table_;
+};
+
+// Same contract as verify_digest(PublicKey, ...), same results.
+Status verify_digest(const VerifyingKey& key, ByteView e, const Signature& sig);
+
 // Verifies a DER signature (SM2Signature) of message. Errors: bad_encoding for malformed DER,
 // bad_signature when it does not verify.
 Status verify(const PublicKey& key, ByteView message, ByteView der_signature, std::string_view id = kDefaultId);

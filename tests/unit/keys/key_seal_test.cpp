@@ -34,6 +34,40 @@ TEST(KeySeal, DetectsAnyFlippedBitAndWrongKek) {
   EXPECT_EQ(unseal(kek, Bytes(10), "p").error().code, Errc::bad_encoding);
 }
 
+TEST(KeySeal, WritesVersion2WithSm4GcmLayout) {
+  Bytes kek = random_bytes(kKekSize);
+  Bytes secret = to_bytes("0123456789abcdef0123");
+  auto sealed = seal(kek, secret, "p").value();
+  ASSERT_EQ(sealed.size(), 8 + 16 + 12 + secret.size() + 16);
+  EXPECT_EQ(std::string(sealed.begin(), sealed.begin() + 8), std::string("MSSEAL2\0", 8));
+  EXPECT_NE(seal(kek, secret, "p").value(), sealed);  // fresh salt and IV each time
+  EXPECT_EQ(unseal(kek, seal(kek, {}, "p").value(), "p").value().size(), 0u);
+  // A v2 body under a v1 header (and the reverse) is rejected, not misread.
+  Bytes relabelled = sealed;
+  relabelled[6] = '1';
+  EXPECT_FALSE(unseal(kek, relabelled, "p").ok());
+  relabelled[6] = '3';
+  EXPECT_EQ(unseal(kek, relabelled, "p").error().code, Errc::bad_encoding);
+  EXPECT_EQ(unseal(kek, ByteView(sealed).first(8 + 16 + 12 + 15), "p").error().code, Errc::bad_encoding);
+}
+
+TEST(KeySeal, StillUnsealsVersion1Blobs) {
+  // Written by the version 1 code (SM4-CTR + HMAC-SM3) with KEK 00 01 .. 1f.
+  Bytes kek(kKekSize);
+  for (std::size_t i = 0; i < kek.size(); ++i) kek[i] = static_cast<std::uint8_t>(i);
+  Bytes v1 = hex_decode(
+                 "4d535345414c3100299b6c9613800ceb22ac52a733f205ca05f06e66687c7e870f349d434e480169f57ac1574bdaf97d"
+                 "19a7f9a8731b3b0a51e03363302440dd848b875ba5c9632307c3737affa6bb50302645c6a3310491")
+                 .value();
+  auto back = unseal(kek, v1, "medsign-key:legacy");
+  ASSERT_TRUE(back.ok()) << back.error().to_string();
+  EXPECT_EQ(as_chars(back->view()), "legacy v1 secret");
+  EXPECT_EQ(unseal(kek, v1, "medsign-key:other").error().code, Errc::decrypt_failed);
+  Bytes t = v1;
+  t[40] ^= 0x80;
+  EXPECT_EQ(unseal(kek, t, "medsign-key:legacy").error().code, Errc::decrypt_failed);
+}
+
 TEST(EvpKey, SignVerifyForEachTypeAndEncryptedPem) {
   for (KeyType t : {KeyType::sm2, KeyType::ecdsa_p256, KeyType::rsa2048}) {
     auto k = EvpKey::generate(t);
