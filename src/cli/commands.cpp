@@ -277,6 +277,9 @@ void register_commands(CLI::App& app) {
   });
 
   register_speed_command(app);
+  register_tsa_command(app);
+  register_ts_command(app);
+  register_bench_command(app);
   register_admin(app);
   register_key(app);
   // `medsign admin lock X --data D`: options of a parent command are accepted after its subcommand too.

@@ -17,6 +17,11 @@ constexpr int kExitOk = 0, kExitFailed = 1, kExitUsage = 2, kExitConfig = 3, kEx
 void register_commands(CLI::App& app);
 // `medsign speed` (speed_command.cpp).
 void register_speed_command(CLI::App& app);
+// `medsign bench` (bench_command.cpp).
+void register_bench_command(CLI::App& app);
+// `medsign tsa` (tsa_command.cpp) and `medsign ts` (ts_command.cpp).
+void register_tsa_command(CLI::App& app);
+void register_ts_command(CLI::App& app);
 // The exit code set by the subcommand that ran.
 int exit_code();
 void set_exit_code(int rc);

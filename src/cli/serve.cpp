@@ -10,6 +10,8 @@
 #include "server/http_server.h"
 #include "server/sntp_server.h"
 #include "server/tls.h"
+#include "server/tsa_http.h"
+#include "server/tsa_socket_server.h"
 #include "tsp/clock_monitor.h"
 
 namespace medsign::cli {
@@ -85,8 +87,23 @@ int serve(const fs::path& data_dir) {
   server::ApiContext api{p, metrics, [&http] { return http && http->draining(); }, web_root, &clock, tsa.get()};
   server::register_api(router, api);
   http = std::make_unique<server::HttpServer>(router, metrics, o);
+  if (tsa) server::add_tsa_async_routes(*http, *tsa, p.cfg.tsa.access_log);
   st = http->start();
   if (!st) return report(st.error());
+  std::unique_ptr<server::TsaSocketServer> tsa_sockets;
+  if (tsa && (p.cfg.tsa.tcp_enabled || p.cfg.tsa.udp_enabled)) {
+    server::TsaSocketOptions so;
+    so.listen = p.cfg.server.listen;
+    so.tcp_port = p.cfg.tsa.tcp_enabled ? p.cfg.tsa.tcp_port : -1;
+    so.udp_port = p.cfg.tsa.udp_enabled ? p.cfg.tsa.udp_port : -1;
+    so.max_message = static_cast<std::size_t>(p.cfg.tsa.tcp_max_message);
+    so.max_datagram = static_cast<std::size_t>(p.cfg.tsa.max_datagram);
+    so.idle_timeout_ms = p.cfg.tsa.tcp_idle_timeout_ms;
+    so.threads = p.cfg.tsa.transport_threads;
+    tsa_sockets = std::make_unique<server::TsaSocketServer>(*tsa, so);
+    st = tsa_sockets->start();
+    if (!st) return report(st.error());
+  }
   (void)p.audit->record({"system", "system", "system.start", "medsign serve", "success", "local",
                          "version " + std::string(MEDSIGN_VERSION)});
 
@@ -98,6 +115,10 @@ int serve(const fs::path& data_dir) {
   if (tsa)
     std::cout << "  tsa      http://" << o.listen << ":" << http->http_port() << "/tsa  (default unit "
               << tsa->default_unit() << ")\n";
+  if (tsa_sockets && tsa_sockets->tcp_port() > 0)
+    std::cout << "  tsa      tcp://" << o.listen << ":" << tsa_sockets->tcp_port() << "  (RFC 3161 socket protocol)\n";
+  if (tsa_sockets && tsa_sockets->udp_port() > 0)
+    std::cout << "  tsa      udp://" << o.listen << ":" << tsa_sockets->udp_port() << "  (one request per datagram)\n";
   auto creds = services::take_first_start_credentials(p);
   if (creds && !creds->empty()) {
     std::cout << "\nFirst start — one-time passwords of the bootstrap accounts (shown once; change at first login).\n"
@@ -116,6 +137,7 @@ int serve(const fs::path& data_dir) {
     http->stop();
   });
   http->run();
+  if (tsa_sockets) tsa_sockets->stop();
   if (sntp) sntp->stop();
   clock.stop();
   // run() returns only after stop(); make the signal thread exit if stop came from elsewhere.

@@ -111,6 +111,15 @@ std::vector<ConfigKey> make_keys() {
   k.push_back(int_key("tsa", "accuracy_ms", &TsaSettings::accuracy_ms, &C::tsa, 1, 999, "Accuracy stated in tokens, in milliseconds."));
   k.push_back(int_key("tsa", "node_id", &TsaSettings::node_id, &C::tsa, 0, 32767, "Node number in token serial numbers; unique per node sharing a database."));
   k.push_back(bool_key("tsa", "include_tsa_name", &TsaSettings::include_tsa_name, &C::tsa, "Name the TSA (its certificate subject) in tokens."));
+  k.push_back(bool_key("tsa", "access_log", &TsaSettings::access_log, &C::tsa, "Write an access-log line for each HTTP timestamp request (every token is in the token log regardless)."));
+  k.push_back(bool_key("tsa", "tcp_enabled", &TsaSettings::tcp_enabled, &C::tsa, "Serve the RFC 3161 TCP socket protocol."));
+  k.push_back(int_key("tsa", "tcp_port", &TsaSettings::tcp_port, &C::tsa, 1, 65535, "TCP port of the RFC 3161 socket protocol."));
+  k.push_back(int_key("tsa", "tcp_max_message", &TsaSettings::tcp_max_message, &C::tsa, 256, 1048576, "Largest TCP message (length field) accepted; larger ones get errorMsgRep and the connection is closed."));
+  k.push_back(int_key("tsa", "tcp_idle_timeout_ms", &TsaSettings::tcp_idle_timeout_ms, &C::tsa, 100, 3600000, "TCP connections idle this long (or stalled mid-message) are closed."));
+  k.push_back(bool_key("tsa", "udp_enabled", &TsaSettings::udp_enabled, &C::tsa, "Serve timestamp requests over UDP, one TimeStampReq per datagram."));
+  k.push_back(int_key("tsa", "udp_port", &TsaSettings::udp_port, &C::tsa, 1, 65535, "UDP port for timestamp requests."));
+  k.push_back(int_key("tsa", "max_datagram", &TsaSettings::max_datagram, &C::tsa, 512, 65507, "Largest UDP datagram accepted and sent; larger requests and responses get a rejection."));
+  k.push_back(int_key("tsa", "transport_threads", &TsaSettings::transport_threads, &C::tsa, 0, 256, "I/O threads of the TCP and UDP transports; 0 means one per core."));
   k.push_back(str_key("log", "level", &LogSettings::level, &C::log, "Log level.", {"debug", "info", "warn", "error"}));
   k.push_back(str_key("log", "file", &LogSettings::file, &C::log, "JSON log file (relative to the data dir); empty logs to stderr only."));
   return k;
@@ -212,6 +221,9 @@ Status apply_env_overrides(Config& cfg, const std::map<std::string, std::string>
 Status validate_config(const Config& cfg) {
   if (cfg.server.https_enabled && cfg.server.https_port == cfg.server.http_port)
     return Error(Errc::config_invalid, "server.https_port must differ from server.http_port");
+  if (cfg.tsa.enabled && cfg.tsa.tcp_enabled &&
+      (cfg.tsa.tcp_port == cfg.server.http_port || (cfg.server.https_enabled && cfg.tsa.tcp_port == cfg.server.https_port)))
+    return Error(Errc::config_invalid, "tsa.tcp_port must differ from the HTTP and HTTPS ports");
   if (cfg.database.backend == "postgres" && cfg.database.postgres_url.empty())
     return Error(Errc::config_invalid, "database.postgres_url is required when database.backend = \"postgres\"");
   if (cfg.database.backend == "sqlite" && cfg.database.sqlite_path.empty())

@@ -77,6 +77,15 @@ struct TsaSettings {
   int accuracy_ms = 10;
   int node_id = 0;                // unique per node when several share one database (0-32767)
   bool include_tsa_name = true;
+  bool access_log = false;        // an access-log line per HTTP timestamp request (tokens are logged anyway)
+  bool tcp_enabled = true;        // RFC 3161 §3.3 socket protocol
+  int tcp_port = 3318;
+  int tcp_max_message = 65536;    // largest TCP message accepted (length field)
+  int tcp_idle_timeout_ms = 75000;
+  bool udp_enabled = true;        // one TimeStampReq per datagram
+  int udp_port = 3318;
+  int max_datagram = 1472;        // largest datagram accepted and sent
+  int transport_threads = 0;      // I/O threads of the TCP and UDP transports; 0 = one per core
 };
 
 struct LogSettings {

@@ -1,4 +1,4 @@
-// Certificate signature verification: SM2 through crypto/sm2, RSA and ECDSA through OpenSSL EVP.
+// Signature verification of signed structures: SM2 through crypto/sm2, RSA and ECDSA through OpenSSL EVP.
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
@@ -9,6 +9,7 @@
 #include "asn1/reader.h"
 #include "crypto/sm2/sm2.h"
 #include "pki/certificate.h"
+#include "pki/signature.h"
 
 namespace medsign::pki {
 namespace {
@@ -22,9 +23,9 @@ struct MdCtxFree {
   void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
 };
 
-Error bad_sig(std::string what) { return Error(Errc::bad_signature, "certificate signature: " + std::move(what)); }
+Error bad_sig(std::string what) { return Error(Errc::bad_signature, "signature: " + std::move(what)); }
 Error unsupported(std::string what) {
-  return Error(Errc::invalid_argument, "certificate signature: unsupported algorithm " + std::move(what));
+  return Error(Errc::invalid_argument, "signature: unsupported algorithm " + std::move(what));
 }
 
 const EVP_MD* md_for_hash_oid(const asn1::Oid& o) {
@@ -108,39 +109,44 @@ Status verify_evp(const SubjectPublicKeyInfo& key, const EVP_MD* md, const PssPa
 
 Status Certificate::verify_signature(const Certificate& issuer) const { return verify_signature(issuer.public_key()); }
 
-Status Certificate::verify_signature(const SubjectPublicKeyInfo& key) const {
-  const asn1::Oid& alg = signature_algorithm_.oid;
-  const ByteView params = signature_algorithm_.parameters;
+Status verify_signed_data(const AlgorithmIdentifier& algorithm, const SubjectPublicKeyInfo& key, ByteView tbs,
+                          ByteView signature) {
+  const asn1::Oid& alg = algorithm.oid;
+  const ByteView params = algorithm.parameters;
   const bool null_or_absent = params.empty() || (params.size() == 2 && params[0] == 0x05 && params[1] == 0x00);
 
   if (alg == id::kSm3WithSm2) {
     if (key.type != KeyType::sm2) return bad_sig("sm3WithSM2 needs an SM2 issuer key");
     auto pub = crypto::sm2::PublicKey::decode(key.key);
     if (!pub) return bad_sig("issuer SM2 key: " + pub.error().detail);
-    auto st = crypto::sm2::verify(*pub, tbs_der_, signature_);
+    auto st = crypto::sm2::verify(*pub, tbs, signature);
     if (!st) return bad_sig(st.error().detail);
     return {};
   }
   if (alg == id::kSha256WithRsa || alg == id::kSha384WithRsa || alg == id::kSha512WithRsa) {
-    if (key.type != KeyType::rsa) return bad_sig(signature_algorithm_.name() + " needs an RSA issuer key");
+    if (key.type != KeyType::rsa) return bad_sig(algorithm.name() + " needs an RSA issuer key");
     if (!null_or_absent) return bad_sig("RSA signature algorithm with parameters");
     const EVP_MD* md = alg == id::kSha256WithRsa ? EVP_sha256() : alg == id::kSha384WithRsa ? EVP_sha384() : EVP_sha512();
-    return verify_evp(key, md, nullptr, tbs_der_, signature_);
+    return verify_evp(key, md, nullptr, tbs, signature);
   }
   if (alg == id::kRsassaPss) {
     if (key.type != KeyType::rsa) return bad_sig("RSASSA-PSS needs an RSA issuer key");
     MEDSIGN_ASSIGN(PssParams pss, parse_pss_params(params));
-    return verify_evp(key, pss.md, &pss, tbs_der_, signature_);
+    return verify_evp(key, pss.md, &pss, tbs, signature);
   }
   if (alg == id::kEcdsaWithSha256 || alg == id::kEcdsaWithSha384 || alg == id::kEcdsaWithSha512) {
     if (key.type != KeyType::ecdsa_p256 && key.type != KeyType::ecdsa_p384 && key.type != KeyType::ecdsa_p521) {
-      return bad_sig(signature_algorithm_.name() + " needs an ECDSA issuer key");
+      return bad_sig(algorithm.name() + " needs an ECDSA issuer key");
     }
     if (!params.empty()) return bad_sig("ECDSA signature algorithm with parameters");
     const EVP_MD* md = alg == id::kEcdsaWithSha256 ? EVP_sha256() : alg == id::kEcdsaWithSha384 ? EVP_sha384() : EVP_sha512();
-    return verify_evp(key, md, nullptr, tbs_der_, signature_);
+    return verify_evp(key, md, nullptr, tbs, signature);
   }
-  return unsupported(signature_algorithm_.name());
+  return unsupported(algorithm.name());
+}
+
+Status Certificate::verify_signature(const SubjectPublicKeyInfo& key) const {
+  return verify_signed_data(signature_algorithm_, key, tbs_der_, signature_);
 }
 
 }  // namespace medsign::pki

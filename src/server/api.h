@@ -47,6 +47,7 @@ void register_audit(Router& r, ApiContext& api);
 void register_system(Router& r, ApiContext& api);
 void register_time(Router& r, ApiContext& api);
 void register_tsa(Router& r, ApiContext& api);
+void register_tsa_admin(Router& r, ApiContext& api);  // api_tsa_admin.cpp
 
 }  // namespace api
 }  // namespace medsign::server

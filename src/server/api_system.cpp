@@ -204,6 +204,7 @@ void register_api(Router& router, ApiContext& ctx) {
   api::register_system(router, ctx);
   api::register_time(router, ctx);
   api::register_tsa(router, ctx);
+  api::register_tsa_admin(router, ctx);
   api::register_auth(router, ctx);
   api::register_accounts(router, ctx);
   api::register_audit(router, ctx);

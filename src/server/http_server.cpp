@@ -108,6 +108,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
   std::atomic<bool> stopped{false};
   std::atomic<std::int64_t> in_flight{0};
+  Router async_router;
+  std::vector<std::pair<AsyncHandler, AsyncRouteOptions>> async_handlers;
 
   Impl(HttpServer& o, const Router& r, Metrics& m, HttpServerOptions op)
       : owner(o), router(r), metrics(m), opts(std::move(op)) {}
@@ -214,11 +216,41 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
                              {"route", ctx.route}, {"status", res->result_int()}, {"remote", self->remote_}});
       asio::post(self->lowest().get_executor(), [self, res] { self->write(res); });
     };
-    auto m = srv_.router.match(req_.method(), std::string_view(req_.target().data(), req_.target().size()).substr(
-                                                  0, std::string_view(req_.target().data(), req_.target().size()).find('?')));
+    std::string_view path = std::string_view(req_.target().data(), req_.target().size());
+    path = path.substr(0, path.find('?'));
+    if (!srv_.async_handlers.empty()) {
+      auto am = srv_.async_router.match(req_.method(), path);
+      if (am) return dispatch_async(*am);
+    }
+    auto m = srv_.router.match(req_.method(), path);
     bool blocking = m.ok() && m->route->options.blocking;
     if (blocking) asio::post(*srv_.workers, run);
     else run();
+  }
+
+  void dispatch_async(RouteMatch& m) {
+    auto idx = static_cast<std::size_t>(m.route - srv_.async_router.routes().data());
+    const auto& [handler, options] = srv_.async_handlers[idx];
+    auto ctx = std::make_shared<RequestContext>(RequestContext{
+        req_, remote_, sanitise_request_id(std::string(req_["X-Request-Id"])), tls_, std::move(m.params), {}, m.route->pattern, {}});
+    auto t0 = std::chrono::steady_clock::now();
+    bool log = options.access_log;
+    auto done = [self = this->shared_from_this(), ctx, t0, log](HttpResponse r) {
+      add_common_headers(r, ctx->request_id);
+      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      self->srv_.metrics.observe_request(ctx->route, std::string(http::to_string(self->req_.method())), r.result_int(), secs);
+      if (log)
+        log::info("request", {{"request_id", ctx->request_id}, {"method", std::string(http::to_string(self->req_.method()))},
+                               {"route", ctx->route}, {"status", r.result_int()}, {"remote", self->remote_}});
+      auto res = std::make_shared<HttpResponse>(std::move(r));
+      asio::post(self->lowest().get_executor(), [self, res] { self->write(res); });
+    };
+    try {
+      handler(*ctx, done);
+    } catch (const std::exception& e) {
+      log::error("handler threw", {{"request_id", ctx->request_id}, {"route", ctx->route}, {"what", e.what()}});
+      done(error_response(Error(Errc::internal, "unexpected failure; see the server log"), ctx->request_id));
+    }
   }
 
   void write(std::shared_ptr<HttpResponse> res) {
@@ -293,6 +325,11 @@ void HttpServer::Impl::accept(tcp::acceptor& acc, bool tls) {
 
 HttpServer::HttpServer(const Router& router, Metrics& metrics, HttpServerOptions opts)
     : impl_(std::make_unique<Impl>(*this, router, metrics, std::move(opts))) {}
+
+void HttpServer::add_async_route(http::verb method, std::string pattern, AsyncHandler h, AsyncRouteOptions o) {
+  impl_->async_router.add(method, std::move(pattern), [](RequestContext&) { return HttpResponse{}; });
+  impl_->async_handlers.emplace_back(std::move(h), o);
+}
 
 HttpServer::~HttpServer() {
   if (impl_->workers) impl_->workers->join();

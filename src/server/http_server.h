@@ -37,10 +37,21 @@ struct HttpServerOptions {
 // fuzz target and tests.
 HttpResponse dispatch_request(const Router& router, Metrics* metrics, RequestContext& ctx);
 
+// A handler that answers later: it calls `done` exactly once, from any thread; ctx stays valid until then.
+using AsyncDone = std::function<void(HttpResponse)>;
+using AsyncHandler = std::function<void(RequestContext& ctx, AsyncDone done)>;
+struct AsyncRouteOptions {
+  bool access_log = true;  // an info log line per request
+};
+
 class HttpServer {
  public:
   HttpServer(const Router& router, Metrics& metrics, HttpServerOptions opts);
   ~HttpServer();
+
+  // Routes answered asynchronously, matched before the router's; the handler runs on the I/O thread. Add
+  // them before start().
+  void add_async_route(http::verb method, std::string pattern, AsyncHandler h, AsyncRouteOptions o = {});
 
   // Binds the listeners. Fails with a message naming the address when a port cannot be bound.
   Status start();

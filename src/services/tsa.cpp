@@ -5,6 +5,7 @@
 #include <openssl/bn.h>
 
 #include "common/clock.h"
+#include "common/logging.h"
 #include "crypto/sm2/sm2.h"
 #include "crypto/soft/dev_ca.h"
 
@@ -42,10 +43,10 @@ Status create_dev_tsa_unit(crypto::SoftKeyStore& keys, const std::string& unit, 
   return keys.put_certificate("tsa-" + unit, pem);
 }
 
-Result<std::unique_ptr<TsaService>> TsaService::open(const TsaSettings& cfg, const crypto::SoftKeyStore& keys,
-                                                     store::Database& db,
-                                                     std::function<std::optional<std::string>()> clock_problem) {
-  std::unique_ptr<TsaService> s(new TsaService());
+namespace {
+// Every unit of the key store: key "tsa-<unit>" with its certificate (and chain) in the PEM file.
+Result<std::map<std::string, tsp::TimestampUnit>> load_units(const crypto::SoftKeyStore& keys) {
+  std::map<std::string, tsp::TimestampUnit> units;
   MEDSIGN_ASSIGN(std::string ca_pem, keys.certificate("dev-ca"));
   MEDSIGN_ASSIGN(auto ca, pki::Certificate::parse_pem(ca_pem));
   for (auto& name : keys.names()) {
@@ -59,15 +60,51 @@ Result<std::unique_ptr<TsaService>> TsaService::open(const TsaSettings& cfg, con
     u.name = unit;
     u.certificate = certs.front();
     for (std::size_t i = 1; i < certs.size(); ++i) u.chain.push_back(certs[i].der());
-    for (auto& c : ca) u.chain.push_back(c.der());
+    if (certs.size() == 1)  // no chain stored with the certificate: certified by the development CA
+      for (auto& c : ca) u.chain.push_back(c.der());
     bool sm2 = key.type() == crypto::KeyType::sm2;
     u.signature = sm2 ? cms::SignatureAlgorithm::sm2
                       : key.type() == crypto::KeyType::rsa2048 ? cms::SignatureAlgorithm::rsa_pkcs1
                                                                 : cms::SignatureAlgorithm::ecdsa;
     u.digest = sm2 ? cms::DigestAlgorithm::sm3 : cms::DigestAlgorithm::sha256;
     MEDSIGN_ASSIGN(u.sign, sign_function_for(key));
-    s->units_[unit] = std::move(u);
+    units[unit] = std::move(u);
   }
+  return units;
+}
+}  // namespace
+
+Result<tsp::TimestampUnit> make_ephemeral_tsa_unit(const std::string& name, crypto::KeyType type) {
+  MEDSIGN_ASSIGN(crypto::EvpKey ca_key, crypto::EvpKey::generate(crypto::KeyType::ecdsa_p256));
+  crypto::CertSpec ca_spec;
+  ca_spec.common_name = "MedSign throwaway TSA CA";
+  ca_spec.profile = crypto::CertProfile::root_ca;
+  MEDSIGN_ASSIGN(std::string ca_pem, crypto::issue_certificate(ca_key, ca_spec, ca_key, ""));
+  MEDSIGN_ASSIGN(crypto::EvpKey key, crypto::EvpKey::generate(type));
+  crypto::CertSpec spec;
+  spec.common_name = "MedSign TSA " + name;
+  spec.profile = crypto::CertProfile::timestamping;
+  MEDSIGN_ASSIGN(std::string pem, crypto::issue_certificate(key, spec, ca_key, ca_pem));
+  MEDSIGN_ASSIGN(auto certs, pki::Certificate::parse_pem(pem));
+  MEDSIGN_ASSIGN(auto ca, pki::Certificate::parse_pem(ca_pem));
+  if (certs.empty() || ca.empty()) return Error(Errc::internal, "throwaway TSA certificate missing");
+  tsp::TimestampUnit u;
+  u.name = name;
+  u.certificate = certs.front();
+  u.chain.push_back(ca.front().der());
+  bool sm2 = type == crypto::KeyType::sm2;
+  u.signature = sm2 ? cms::SignatureAlgorithm::sm2
+                    : type == crypto::KeyType::rsa2048 ? cms::SignatureAlgorithm::rsa_pkcs1 : cms::SignatureAlgorithm::ecdsa;
+  u.digest = sm2 ? cms::DigestAlgorithm::sm3 : cms::DigestAlgorithm::sha256;
+  MEDSIGN_ASSIGN(u.sign, sign_function_for(key));
+  return u;
+}
+
+Result<std::unique_ptr<TsaService>> TsaService::open(const TsaSettings& cfg, const crypto::SoftKeyStore& keys,
+                                                     store::Database& db,
+                                                     std::function<std::optional<std::string>()> clock_problem) {
+  std::unique_ptr<TsaService> s(new TsaService());
+  MEDSIGN_ASSIGN(s->units_, load_units(keys));
   s->default_unit_ = cfg.default_unit;
   if (cfg.enabled && !s->units_.count(cfg.default_unit))
     return Error(Errc::config_invalid, "tsa.default_unit: no TSA unit named '" + cfg.default_unit + "' (keys/tsa-" +
@@ -90,6 +127,11 @@ Result<std::unique_ptr<TsaService>> TsaService::open(const TsaSettings& cfg, con
   pol.node_id = static_cast<std::uint16_t>(cfg.node_id);
   pol.include_tsa_name = cfg.include_tsa_name;
   s->issuer_ = std::make_unique<tsp::TimestampIssuer>(std::move(pol), std::move(clock_problem));
+  for (auto& [name, u] : s->units_) {
+    auto st = s->issuer_->prepare(u);
+    if (!st) log::warn("TSA unit without a token template; tokens use the generic encoder",
+                       {{"unit", name}, {"error", st.error().to_string()}});
+  }
   s->log_ = std::make_unique<store::GroupCommitWriter>(
       db,
       "INSERT INTO tsa_tokens (serial, unit, gen_time, policy, hash_algorithm, imprint, nonce, requester, token) "
@@ -97,34 +139,58 @@ Result<std::unique_ptr<TsaService>> TsaService::open(const TsaSettings& cfg, con
   return s;
 }
 
-Result<tsp::IssueResult> TsaService::issue(const std::string& unit_name, ByteView request, const std::string& requester) {
+Result<const tsp::TimestampUnit*> TsaService::find(const std::string& unit_name) const {
   const std::string& name = unit_name.empty() ? default_unit_ : unit_name;
   auto it = units_.find(name);
   if (it == units_.end()) return Error(Errc::not_found, "no TSA unit named '" + name + "'");
-  tsp::IssueResult r = issuer_->respond(it->second, request, unix_millis());
-  if (r.granted) {
-    auto& t = *r.tst;
-    auto st = log_->append_and_wait({hex_encode(t.serial), name, t.gen_time_ms, t.policy.to_string(),
-                                     std::string(cms::digest_name(t.imprint.algorithm)), hex_encode(t.imprint.hashed_message),
-                                     t.nonce ? hex_encode(*t.nonce) : std::string(), requester, r.token});
-    if (!st) {
-      auto rej = tsp::encode_rejection(tsp::FailInfo::system_failure, "the token could not be logged");
-      tsp::IssueResult failed;
-      failed.fail_info = tsp::FailInfo::system_failure;
-      if (rej) failed.response = std::move(*rej);
-      return failed;
-    }
-  }
+  return &it->second;
+}
+
+store::Params TsaService::log_row(const std::string& unit, const tsp::IssueResult& r, const std::string& requester) {
+  auto& t = *r.tst;
+  return {hex_encode(t.serial), unit, t.gen_time_ms, t.policy.to_string(),
+          std::string(cms::digest_name(t.imprint.algorithm)), hex_encode(t.imprint.hashed_message),
+          t.nonce ? hex_encode(*t.nonce) : std::string(), requester, r.token};
+}
+
+tsp::IssueResult TsaService::log_failure() {
+  auto rej = tsp::encode_rejection(tsp::FailInfo::system_failure, "the token could not be logged");
+  tsp::IssueResult failed;
+  failed.fail_info = tsp::FailInfo::system_failure;
+  if (rej) failed.response = std::move(*rej);
+  return failed;
+}
+
+Result<tsp::IssueResult> TsaService::issue(const std::string& unit_name, ByteView request, const std::string& requester) {
+  std::shared_lock lock(units_mu_);  // against reload()
+  MEDSIGN_ASSIGN(const tsp::TimestampUnit* unit, find(unit_name));
+  tsp::IssueResult r = issuer_->respond(*unit, request, unix_millis());
+  if (r.granted && !log_->append_and_wait(log_row(unit->name, r, requester))) return log_failure();
   return r;
 }
 
+void TsaService::issue_async(const std::string& unit_name, ByteView request, const std::string& requester,
+                             IssueCallback done) {
+  std::shared_lock lock(units_mu_);  // against reload()
+  auto unit = find(unit_name);
+  if (!unit) return done(unit.error());
+  auto r = std::make_shared<tsp::IssueResult>(issuer_->respond(**unit, request, unix_millis()));
+  if (!r->granted) return done(std::move(*r));
+  log_->append(log_row((*unit)->name, *r, requester), [r, done = std::move(done)](const Status& st) {
+    if (!st) return done(log_failure());
+    done(std::move(*r));
+  });
+}
+
 std::vector<std::string> TsaService::unit_names() const {
+  std::shared_lock lock(units_mu_);
   std::vector<std::string> out;
   for (auto& [n, u] : units_) out.push_back(n);
   return out;
 }
 
 const tsp::TimestampUnit* TsaService::unit(const std::string& name) const {
+  std::shared_lock lock(units_mu_);
   auto it = units_.find(name);
   return it == units_.end() ? nullptr : &it->second;
 }
@@ -132,12 +198,25 @@ const tsp::TimestampUnit* TsaService::unit(const std::string& name) const {
 Result<std::string> TsaService::chain_pem(const std::string& name) const {
   auto u = unit(name);
   if (!u) return Error(Errc::not_found, "no TSA unit named '" + name + "'");
+  std::shared_lock lock(units_mu_);
   std::string out = u->certificate.to_pem();
   for (auto& c : u->chain) {
     MEDSIGN_ASSIGN(auto cert, pki::Certificate::parse_der(c));
     out += cert.to_pem();
   }
   return out;
+}
+
+Status TsaService::reload(const crypto::SoftKeyStore& keys) {
+  MEDSIGN_ASSIGN(auto fresh, load_units(keys));
+  for (auto& [name, u] : fresh) {
+    auto st = issuer_->prepare(u);
+    if (!st) log::warn("TSA unit without a token template; tokens use the generic encoder",
+                       {{"unit", name}, {"error", st.error().to_string()}});
+  }
+  std::unique_lock lock(units_mu_);
+  for (auto& [name, u] : fresh) units_[name] = std::move(u);
+  return {};
 }
 
 }  // namespace medsign::services

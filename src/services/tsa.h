@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 
 #include "common/config.h"
@@ -24,6 +25,10 @@ class TsaService {
 
   // Answers a DER TimeStampReq with the named unit ("" = the default unit). not_found for an unknown unit.
   Result<tsp::IssueResult> issue(const std::string& unit, ByteView request, const std::string& requester);
+  // The same without blocking on the log: `done` runs once the token's log row has committed (on the log
+  // writer's thread), or at once (on the caller's thread) for a rejection or an error.
+  using IssueCallback = std::function<void(Result<tsp::IssueResult>)>;
+  void issue_async(const std::string& unit, ByteView request, const std::string& requester, IssueCallback done);
 
   std::vector<std::string> unit_names() const;
   const tsp::TimestampUnit* unit(const std::string& name) const;
@@ -31,17 +36,28 @@ class TsaService {
   // The unit's certificate followed by its CA chain, as PEM.
   Result<std::string> chain_pem(const std::string& unit) const;
   store::GroupCommitWriter::Stats log_stats() const { return log_->stats(); }
+  // Re-reads the units from the key store after a key or certificate changed (services/tsa_admin.h).
+  // Units are replaced in place and never removed, so pointers from unit() stay valid; issue() holds the
+  // lock shared, so a token is never signed by a half-updated unit.
+  Status reload(const crypto::SoftKeyStore& keys);
 
  private:
   TsaService() = default;
   std::map<std::string, tsp::TimestampUnit> units_;
+  mutable std::shared_mutex units_mu_;
   std::string default_unit_;
   std::unique_ptr<tsp::TimestampIssuer> issuer_;
   std::unique_ptr<store::GroupCommitWriter> log_;
+
+  Result<const tsp::TimestampUnit*> find(const std::string& unit) const;
+  static store::Params log_row(const std::string& unit, const tsp::IssueResult& r, const std::string& requester);
+  static tsp::IssueResult log_failure();
 };
 
 // Creates the key and certificate of a TSA unit in the key store, certified by the development CA.
 Status create_dev_tsa_unit(crypto::SoftKeyStore& keys, const std::string& unit, crypto::KeyType type);
+// A unit with a fresh key certified by a fresh throwaway CA (chain = that CA), for benchmarks and tests.
+Result<tsp::TimestampUnit> make_ephemeral_tsa_unit(const std::string& name, crypto::KeyType type);
 // A SignFunction for a key: SM2 through crypto/sm2 (SM2 with Z), RSA/ECDSA through OpenSSL with SHA-256.
 Result<cms::SignFunction> sign_function_for(const crypto::EvpKey& key);
 

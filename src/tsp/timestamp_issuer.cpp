@@ -81,27 +81,39 @@ IssueResult TimestampIssuer::respond(const TimestampUnit& unit, ByteView request
   t.ordering = policy_.ordering;
   t.nonce = req->nonce;
   if (policy_.include_tsa_name) t.tsa_name_der = unit.certificate.subject().der();
-  auto tst_der = encode_tst_info(t);
-  if (!tst_der) return reject(FailInfo::system_failure, "cannot encode TSTInfo");
-  auto ess = ess_cert_id_v2(unit.certificate, unit.digest);
-  if (!ess) return reject(FailInfo::system_failure, "cannot encode the signing certificate attribute");
+  auto built = unit.token_template ? unit.token_template->build(unit, t, req->cert_req)
+                                   : build_response(unit, t, req->cert_req);
+  if (!built) return reject(FailInfo::system_failure, "cannot build the token: " + built.error().detail);
+  out.granted = true;
+  out.token.assign(built->token().begin(), built->token().end());
+  out.response = std::move(built->response);
+  out.tst = std::move(t);
+  return out;
+}
+
+Status TimestampIssuer::prepare(TimestampUnit& unit) const {
+  MEDSIGN_ASSIGN(unit.token_template, TokenTemplate::make(unit, policy_));
+  return {};
+}
+
+Result<BuiltToken> build_response(const TimestampUnit& unit, const TstInfo& t, bool cert_req) {
+  MEDSIGN_ASSIGN(Bytes tst_der, encode_tst_info(t));
+  MEDSIGN_ASSIGN(Bytes ess, ess_cert_id_v2(unit.certificate, unit.digest));
   cms::SignerSpec signer{unit.certificate, unit.digest, unit.signature, unit.sign, true, std::nullopt,
-                         {{id::kSigningCertificateV2, {*ess}}}, {}};
+                         {{id::kSigningCertificateV2, {ess}}}, {}};
   cms::SignRequest sr;
   sr.flavor = unit.flavor;
   sr.content_type = id::kCmsTstInfo;
-  sr.content = *tst_der;
-  sr.include_signer_certificates = req->cert_req;
-  if (req->cert_req) sr.extra_certificates = unit.chain;
-  auto token = cms::sign(sr, {&signer, 1});
-  if (!token) return reject(FailInfo::system_failure, "signing failed: " + token.error().detail);
-  auto resp = encode_granted(*token);
-  if (!resp) return reject(FailInfo::system_failure, "cannot encode the response");
-  out.granted = true;
-  out.response = std::move(*resp);
-  out.tst = std::move(t);
-  out.token = std::move(*token);
-  return out;
+  sr.content = tst_der;
+  sr.include_signer_certificates = cert_req;
+  if (cert_req) sr.extra_certificates = unit.chain;
+  MEDSIGN_ASSIGN(Bytes token, cms::sign(sr, {&signer, 1}));
+  MEDSIGN_ASSIGN(Bytes resp, encode_granted(token));
+  BuiltToken b;
+  b.token_size = token.size();
+  b.token_offset = resp.size() - token.size();
+  b.response = std::move(resp);
+  return b;
 }
 
 Result<TokenVerification> verify_token(ByteView token, std::span<const pki::Certificate> extra,

@@ -11,6 +11,7 @@
 
 #include "cms/signed_data.h"
 #include "tsp/timestamp.h"
+#include "tsp/token_template.h"
 
 namespace medsign::tsp {
 
@@ -22,6 +23,8 @@ struct TimestampUnit {
   cms::DigestAlgorithm digest = cms::DigestAlgorithm::sm3;  // for the signature and ESSCertIDv2
   cms::SignFunction sign;
   cms::Flavor flavor = cms::Flavor::rfc5652;
+  // Set by TimestampIssuer::prepare(): tokens are then assembled from it instead of by cms::sign.
+  std::shared_ptr<const TokenTemplate> token_template;
 };
 
 struct IssuerPolicy {
@@ -49,6 +52,8 @@ class TimestampIssuer {
   TimestampIssuer(IssuerPolicy policy, std::function<std::optional<std::string>()> clock_problem);
 
   IssueResult respond(const TimestampUnit& unit, ByteView request_der, std::int64_t now_ms);
+  // Precomputes the unit's token template under this issuer's policy.
+  Status prepare(TimestampUnit& unit) const;
   // 12-byte positive serial: node id (2) | unix ms (6) | per-process counter (4).
   Bytes next_serial(std::int64_t now_ms);
   const IssuerPolicy& policy() const { return policy_; }
@@ -58,6 +63,10 @@ class TimestampIssuer {
   std::function<std::optional<std::string>()> clock_problem_;
   std::atomic<std::uint32_t> counter_{0};
 };
+
+// The granted TimeStampResp for a TSTInfo, assembled with the generic encoders (cms::sign); the reference
+// the token template is checked against.
+Result<BuiltToken> build_response(const TimestampUnit& unit, const TstInfo& t, bool cert_req);
 
 // The signingCertificateV2 attribute value (ESSCertIDv2 with issuerSerial) for a certificate.
 Result<Bytes> ess_cert_id_v2(const pki::Certificate& cert, cms::DigestAlgorithm hash);

@@ -12,6 +12,7 @@
 
 #include "crypto/soft/keystore.h"
 #include "server/tls.h"
+#include "server/tsa_http.h"
 #include "store/database.h"
 
 namespace medsign::test {
@@ -174,12 +175,22 @@ TestServer::TestServer(std::function<void(server::Router&)> extra_routes) {
   server::register_api(router_, *api_);
   if (extra_routes) extra_routes(router_);
   http_ = std::make_unique<server::HttpServer>(router_, metrics_, o);
+  server::add_tsa_async_routes(*http_, *tsa_, false);
   auto st = http_->start();
   if (!st) throw std::runtime_error("start: " + st.error().to_string());
+  server::TsaSocketOptions so;
+  so.tcp_port = 0;
+  so.udp_port = 0;
+  so.threads = 1;
+  so.idle_timeout_ms = 3000;
+  tsa_sockets_ = std::make_unique<server::TsaSocketServer>(*tsa_, so);
+  st = tsa_sockets_->start();
+  if (!st) throw std::runtime_error("tsa sockets: " + st.error().to_string());
   thread_ = std::thread([this] { http_->run(); });
 }
 
 void TestServer::stop() {
+  if (tsa_sockets_) tsa_sockets_->stop();
   if (thread_.joinable()) {
     http_->stop();
     thread_.join();

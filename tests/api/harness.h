@@ -16,6 +16,7 @@
 
 #include "server/api.h"
 #include "server/http_server.h"
+#include "server/tsa_socket_server.h"
 #include "services/platform.h"
 
 namespace medsign::test {
@@ -71,6 +72,9 @@ class TestServer {
     clock_problem_ = std::move(p);
   }
   int port() const { return http_->http_port(); }
+  // The TSA's TCP (RFC 3161 §3.3) and UDP transports, on ephemeral loopback ports.
+  int tsa_tcp_port() const { return tsa_sockets_->tcp_port(); }
+  int tsa_udp_port() const { return tsa_sockets_->udp_port(); }
   int tls_port() const { return http_->https_port(); }
   Client client() { return Client(port()); }
   std::filesystem::path data_dir() const { return dir_; }
@@ -93,6 +97,7 @@ class TestServer {
   std::unique_ptr<services::TsaService> tsa_;
   std::unique_ptr<server::ApiContext> api_;
   std::unique_ptr<server::HttpServer> http_;
+  std::unique_ptr<server::TsaSocketServer> tsa_sockets_;
   std::thread thread_;
   std::mutex clock_mu_;
   std::optional<std::string> clock_problem_;

@@ -1,0 +1,204 @@
+// TSA management and the issued-token log: thin handlers over services/tsa_admin.h and services/tsa_log.h.
+// Management is for operators (operate_business) and audited; the token log is readable by operators and
+// by auditors (read_audit).
+#include "common/clock.h"
+#include "server/api.h"
+#include "services/tsa_admin.h"
+#include "services/tsa_log.h"
+
+namespace medsign::server::api {
+namespace {
+using services::Permission;
+
+// Operators and auditors: either permission admits the request.
+Result<Authed> authorize_log_reader(ApiContext& api, RequestContext& ctx) {
+  MEDSIGN_ASSIGN(Authed a, authorize(api, ctx, std::nullopt));
+  auto role = a.session.role;
+  if (services::allowed(role, Permission::operate_business) || services::allowed(role, Permission::read_audit)) return a;
+  (void)api.platform.audit->record({a.actor.name, std::string(services::role_name(role)), "access.denied",
+                                    std::string(http::to_string(ctx.req.method())) + " " + ctx.route, "denied",
+                                    ctx.remote_addr, "missing permission operate_business or read_audit"});
+  return Error(Errc::forbidden, "the role " + std::string(services::role_name(role)) +
+                                    " may not read the timestamp log (operators and auditors may)");
+}
+
+void audit(ApiContext& api, RequestContext& ctx, const Authed& a, const char* action, const std::string& target,
+           const Status& st, const std::string& detail = {}) {
+  (void)api.platform.audit->record({a.actor.name, std::string(services::role_name(a.actor.role)), action, target,
+                                    st ? "success" : "failure", ctx.remote_addr, st ? detail : st.error().detail});
+}
+
+Status reload(ApiContext& api) { return api.tsa ? api.tsa->reload(api.platform.keys) : Status{}; }
+
+// PEM from the body: raw PEM, or JSON {"certificate": PEM, "chain": PEM (optional)}.
+Result<std::string> pem_body(const RequestContext& ctx) {
+  if (ctx.header("Content-Type").rfind("application/json", 0) == 0) {
+    MEDSIGN_ASSIGN(auto j, parse_json_body(ctx));
+    if (!j.contains("certificate") || !j["certificate"].is_string())
+      return Error(Errc::missing_field, "certificate: PEM text required");
+    std::string pem = j["certificate"].get<std::string>();
+    if (j.contains("chain") && j["chain"].is_string()) pem.append("\n").append(j["chain"].get<std::string>());
+    return pem;
+  }
+  return ctx.req.body();
+}
+
+nlohmann::json cert_json(const pki::Certificate& c) {
+  return {{"subject", c.subject().to_string()},
+          {"issuer", c.issuer().to_string()},
+          {"serial", c.serial_hex()},
+          {"algorithm", pki::key_type_name(c.key_type())},
+          {"not_before", iso8601_millis(c.not_before_ms())},
+          {"not_after", iso8601_millis(c.not_after_ms())},
+          {"sha256", c.fingerprint_sha256()},
+          {"pem", c.to_pem()}};
+}
+
+Result<services::TokenQuery> token_query(const RequestContext& ctx) {
+  services::TokenQuery q;
+  q.serial = ctx.query_or("serial", "");
+  q.requester = ctx.query_or("requester", "");
+  q.imprint = ctx.query_or("imprint", "");
+  q.unit = ctx.query_or("unit", "");
+  for (const char* k : {"from", "to"}) {
+    std::string v = ctx.query_or(k, "");
+    if (v.empty()) continue;
+    std::int64_t ms = parse_iso8601_millis(v);
+    if (ms < 0) return Error(Errc::invalid_argument, std::string(k) + " must be an ISO 8601 UTC time");
+    (k[0] == 'f' ? q.from_ms : q.to_ms) = ms;
+  }
+  auto int_param = [&](const char* k, int& out) -> Status {
+    std::string v = ctx.query_or(k, "");
+    if (v.empty()) return {};
+    if (v.size() > 9 || v.find_first_not_of("0123456789") != std::string::npos)
+      return Error(Errc::invalid_argument, std::string(k) + " must be a positive number");
+    out = std::stoi(v);
+    return {};
+  };
+  MEDSIGN_TRY(int_param("page", q.page));
+  MEDSIGN_TRY(int_param("page_size", q.page_size));
+  return q;
+}
+}  // namespace
+
+void register_tsa_admin(Router& r, ApiContext& api) {
+  auto& p = api.platform;
+
+  r.add(http::verb::get, "/api/v1/tsa/tokens", [&](RequestContext& ctx) {
+    auto a = authorize_log_reader(api, ctx);
+    if (!a) return error_response(a.error(), ctx.request_id);
+    auto q = token_query(ctx);
+    if (!q) return error_response(q.error(), ctx.request_id);
+    auto page = services::search_tokens(*p.db, *q);
+    if (!page) return error_response(page.error(), ctx.request_id);
+    auto items = nlohmann::json::array();
+    for (auto& t : page->items) items.push_back(services::token_record_json(t));
+    return json_response(200, {{"items", items}, {"total", page->total}, {"page", page->page},
+                               {"page_size", page->page_size}});
+  });
+
+  r.add(http::verb::get, "/api/v1/tsa/tokens/{serial}", [&](RequestContext& ctx) {
+    auto a = authorize_log_reader(api, ctx);
+    if (!a) return error_response(a.error(), ctx.request_id);
+    auto found = services::find_token(*p.db, ctx.path_params["serial"]);
+    if (!found) return error_response(found.error(), ctx.request_id);
+    auto details = services::token_details(found->second);
+    if (!details) return error_response(details.error(), ctx.request_id);
+    nlohmann::json j = services::token_record_json(found->first);
+    j["token"] = *details;
+    return json_response(200, j);
+  });
+
+  r.add(http::verb::get, "/api/v1/tsa/tokens/{serial}/token", [&](RequestContext& ctx) {
+    auto a = authorize_log_reader(api, ctx);
+    if (!a) return error_response(a.error(), ctx.request_id);
+    auto found = services::find_token(*p.db, ctx.path_params["serial"]);
+    if (!found) return error_response(found.error(), ctx.request_id);
+    std::string format = ctx.query_or("format", "reply");
+    Bytes body;
+    std::string type, ext;
+    if (format == "reply") {
+      auto resp = tsp::encode_granted(found->second);
+      if (!resp) return error_response(resp.error(), ctx.request_id);
+      body = std::move(*resp);
+      type = "application/timestamp-reply";
+      ext = ".tsr";
+    } else if (format == "token") {
+      body = std::move(found->second);
+      type = "application/pkcs7-mime; smime-type=signed-data";
+      ext = ".tst";
+    } else {
+      return error_response(Error(Errc::invalid_argument, "format: reply or token"), ctx.request_id);
+    }
+    auto res = text_response(200, std::string(body.begin(), body.end()), type);
+    std::string disposition = "attachment; filename=\"";
+    disposition.append(found->first.serial).append(ext).append("\"");
+    res.set(http::field::content_disposition, disposition);
+    return res;
+  });
+
+  r.add(http::verb::post, "/api/v1/tsa/units", [&](RequestContext& ctx) {
+    auto a = authorize(api, ctx, Permission::operate_business);
+    if (!a) return error_response(a.error(), ctx.request_id);
+    auto body = parse_json_body(ctx);
+    if (!body) return error_response(body.error(), ctx.request_id);
+    std::string name = body->value("name", ""), alg = body->value("algorithm", "sm2");
+    auto type = services::parse_tsa_algorithm(alg);
+    Result<pki::Certificate> cert = type ? services::generate_unit_key(p.keys, name, *type)
+                                         : Result<pki::Certificate>(type.error());
+    Status st = cert ? reload(api) : Status(cert.error());
+    audit(api, ctx, *a, "tsa.key_generate", name, st, "algorithm " + alg);
+    if (!st) return error_response(st.error(), ctx.request_id);
+    return json_response(201, {{"name", name}, {"algorithm", alg}, {"provider", "soft"}, {"certificate", cert_json(*cert)}});
+  });
+
+  r.add(http::verb::get, "/api/v1/tsa/units/{name}/csr", [&](RequestContext& ctx) {
+    auto a = authorize(api, ctx, Permission::operate_business);
+    if (!a) return error_response(a.error(), ctx.request_id);
+    const std::string& name = ctx.path_params["name"];
+    auto csr = services::unit_csr_pem(p.keys, name);
+    audit(api, ctx, *a, "tsa.csr_export", name, csr ? Status{} : Status(csr.error()));
+    if (!csr) return error_response(csr.error(), ctx.request_id);
+    auto res = text_response(200, *csr, "application/pkcs10");
+    std::string disposition = "attachment; filename=\"tsa-";
+    disposition.append(name).append(".csr\"");
+    res.set(http::field::content_disposition, disposition);
+    return res;
+  });
+
+  r.add(http::verb::put, "/api/v1/tsa/units/{name}/certificate", [&](RequestContext& ctx) {
+    auto a = authorize(api, ctx, Permission::operate_business);
+    if (!a) return error_response(a.error(), ctx.request_id);
+    const std::string& name = ctx.path_params["name"];
+    auto pem = pem_body(ctx);
+    Result<pki::Certificate> cert = pem ? services::import_unit_certificate(p.keys, name, *pem, unix_millis())
+                                        : Result<pki::Certificate>(pem.error());
+    Status st = cert ? reload(api) : Status(cert.error());
+    audit(api, ctx, *a, "tsa.certificate_import", name, st, cert ? cert->subject().to_string() : std::string());
+    if (!st) return error_response(st.error(), ctx.request_id);
+    return json_response(200, {{"name", name}, {"certificate", cert_json(*cert)}});
+  });
+
+  r.add(http::verb::get, "/api/v1/tsa/ca-certificates", [&](RequestContext& ctx) {
+    auto a = authorize_log_reader(api, ctx);
+    if (!a) return error_response(a.error(), ctx.request_id);
+    auto cas = services::ca_certificates(p.keys);
+    if (!cas) return error_response(cas.error(), ctx.request_id);
+    auto arr = nlohmann::json::array();
+    for (auto& c : *cas) arr.push_back(cert_json(c));
+    return json_response(200, {{"certificates", arr}});
+  });
+
+  r.add(http::verb::post, "/api/v1/tsa/ca-certificates", [&](RequestContext& ctx) {
+    auto a = authorize(api, ctx, Permission::operate_business);
+    if (!a) return error_response(a.error(), ctx.request_id);
+    auto pem = pem_body(ctx);
+    Result<pki::Certificate> cert = pem ? services::import_ca_certificate(p.keys, *pem) : Result<pki::Certificate>(pem.error());
+    audit(api, ctx, *a, "tsa.ca_certificate_import", cert ? cert->subject().to_string() : std::string("(invalid)"),
+          cert ? Status{} : Status(cert.error()), cert ? cert->fingerprint_sha256() : std::string());
+    if (!cert) return error_response(cert.error(), ctx.request_id);
+    return json_response(201, cert_json(*cert));
+  });
+}
+
+}  // namespace medsign::server::api
