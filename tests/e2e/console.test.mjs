@@ -2,7 +2,9 @@
 // Chromium against a real `medsign serve`, and carries out every page's main action.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { changeOneTimePassword, env, gotoPage, launch, navLabels, openPage, shot, signIn } from './harness.mjs';
 
@@ -74,7 +76,7 @@ describe('sysadmin (bootstrap SM2 key)', () => {
     await changeOneTimePassword(page, env.sysadminPw, NEW_PW.sysadmin);
     const me = await page.api('/api/v1/auth/me');
     assert.equal(me.body.must_change_password, false);
-    assert.deepEqual(await navLabels(page), ['运行概览', '管理员账户', '系统配置', '备份与恢复', '修改密码']);
+    assert.deepEqual(await navLabels(page), ['运行概览', '时间源', '管理员账户', '系统配置', '备份与恢复', '修改密码']);
     page.assertNoErrors();
   });
 
@@ -164,9 +166,25 @@ describe('sysadmin (bootstrap SM2 key)', () => {
     page.assertNoErrors();
   });
 
-  test('backup page shows the CLI commands', async () => {
+  test('time sources page: usable, no sources configured, live offset chart', async () => {
+    await checkTimePage(page, 'sysadmin');
+    page.assertNoErrors();
+  });
+
+  test('backup page downloads an encrypted backup and keeps the CLI commands', async () => {
     await gotoPage(page, 'backup');
-    await page.getByText('medsign backup', { exact: false }).first().waitFor();
+    await page.getByText('medsign restore', { exact: false }).first().waitFor();
+    const submit = page.getByRole('button', { name: '生成并下载备份' });
+    await page.locator('#backup-pass').fill('Backup#2025-pass');
+    await page.locator('#backup-repeat').fill('Backup#2025-typo');
+    assert.equal(await submit.isDisabled(), true, 'mismatched passphrases are refused');
+    await page.locator('#backup-repeat').fill('Backup#2025-pass');
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30000 }), submit.click()]);
+    assert.match(download.suggestedFilename(), /^medsign-\d{4}-\d{2}-\d{2}\.msbak$/);
+    const archive = readFileSync(await download.path());
+    assert.ok(archive.length > 64, 'the archive is not empty');
+    assert.equal(archive.subarray(0, 6).toString('latin1'), 'MSBAK1');
+    await page.getByTestId('backup-done').waitFor();
     await shot(page, 'sysadmin-backup');
     await page.getByRole('button', { name: '退出登录' }).click();
     await page.getByText('您已安全退出').waitFor();
@@ -184,7 +202,7 @@ describe('audit_admin (bootstrap SM2 key)', () => {
   test('signs in, changes password, sees only its pages', async () => {
     await signIn(page, { username: 'auditadmin', password: env.auditadminPw, keyFile: join(env.data, 'bootstrap/auditadmin.key.pem'), pin: env.auditadminPw });
     await changeOneTimePassword(page, env.auditadminPw, NEW_PW.auditadmin);
-    assert.deepEqual(await navLabels(page), ['运行概览', '审计员账户', '审计日志', '修改密码']);
+    assert.deepEqual(await navLabels(page), ['运行概览', '时间源', '审计员账户', '时间戳服务', '审计日志', '修改密码']);
     page.assertNoErrors();
   });
 
@@ -209,6 +227,14 @@ describe('audit_admin (bootstrap SM2 key)', () => {
     await shot(page, 'auditadmin-audit');
     page.assertNoErrors();
   });
+
+  test('opens the time sources page and reads the TSA units (read-only)', async () => {
+    await checkTimePage(page, 'auditadmin');
+    await gotoPage(page, 'timestamps');
+    const units = (await page.api('/api/v1/tsa/units')).body.units;
+    for (const u of units) await page.locator(`tr[data-unit="${u.name}"]`).waitFor();
+    page.assertNoErrors();
+  });
 });
 
 describe('operator (ECDSA P-256 soft key made in the console)', () => {
@@ -219,7 +245,7 @@ describe('operator (ECDSA P-256 soft key made in the console)', () => {
   test('signs in with the downloaded key and lists keys', async () => {
     await signIn(page, { username: 'op1', password: people.op1.otp, keyFile: people.op1.keyFile, pin: people.op1.otp });
     await changeOneTimePassword(page, people.op1.otp, NEW_PW.op1);
-    assert.deepEqual(await navLabels(page), ['运行概览', '密钥管理', '修改密码']);
+    assert.deepEqual(await navLabels(page), ['运行概览', '时间源', '密钥管理', '时间戳服务', '修改密码']);
     await gotoPage(page, 'keys');
     const keys = (await page.api('/api/v1/keys')).body.keys;
     assert.ok(keys.length > 0);
@@ -228,6 +254,61 @@ describe('operator (ECDSA P-256 soft key made in the console)', () => {
     await gotoPage(page, 'dashboard');
     await page.getByTestId('status-cards').waitFor();
     await shot(page, 'operator-dashboard');
+    page.assertNoErrors();
+  });
+
+  test('time sources page', async () => {
+    await checkTimePage(page, 'operator');
+    page.assertNoErrors();
+  });
+
+  test('sees the TSA units and finds a token issued by POST /tsa/ecdsa by imprint and serial', async () => {
+    const { imprint, reply } = await issueTimestamp('ecdsa');
+    assert.ok(reply.length > 100, 'a TimeStampResp came back');
+
+    await gotoPage(page, 'timestamps');
+    const units = (await page.api('/api/v1/tsa/units')).body.units;
+    assert.ok(units.some((u) => u.name === 'ecdsa'), 'an ecdsa unit exists');
+    for (const u of units) await page.locator(`tr[data-unit="${u.name}"]`).waitFor();
+    const def = units.find((u) => u.default);
+    await page.locator(`tr[data-unit="${def.name}"]`).getByText('默认').waitFor();
+    const [chain] = await Promise.all([page.waitForEvent('download'),
+      page.locator('tr[data-unit="ecdsa"]').getByRole('button', { name: /下载 PEM/ }).click()]);
+    assert.equal(chain.suggestedFilename(), 'tsa-ecdsa-chain.pem');
+    assert.match(readFileSync(await chain.path(), 'utf8'), /BEGIN CERTIFICATE/);
+
+    const found = (await page.api(`/api/v1/tsa/tokens?imprint=${imprint}`)).body;
+    assert.equal(found.total, 1);
+    const serial = found.items[0].serial;
+    assert.equal(found.items[0].unit, 'ecdsa');
+
+    await page.locator('#t-imprint').fill(imprint.toUpperCase());
+    await page.locator('#t-unit').selectOption('ecdsa');
+    await page.getByRole('button', { name: '查询' }).click();
+    await page.getByTestId('token-total').getByText('共 1 条').waitFor();
+    const row = page.locator(`tr[data-serial="${serial}"]`);
+    await row.waitFor();
+    await shot(page, 'operator-timestamps');
+
+    await row.getByRole('button', { name: /详情/ }).click();
+    const details = page.getByTestId('token-details');
+    await details.getByText('签名有效').waitFor();
+    await details.getByText(imprint).waitFor();
+    await shot(page, 'operator-token-details');
+    const [tsr] = await Promise.all([page.waitForEvent('download'),
+      page.getByRole('dialog').getByRole('link', { name: /下载响应/ }).click()]);
+    assert.equal(tsr.suggestedFilename(), `${serial}.tsr`);
+    const tsrBytes = readFileSync(await tsr.path());
+    assert.equal(tsrBytes[0], 0x30, 'a DER TimeStampResp');
+    await page.getByRole('dialog').getByRole('button', { name: '关闭' }).click();
+
+    await page.getByRole('button', { name: '重置' }).click();
+    await page.locator('#t-serial').fill(serial);
+    await page.getByRole('button', { name: '查询' }).click();
+    await page.getByTestId('token-total').getByText('共 1 条').waitFor();
+    await row.waitFor();
+    const [again] = await Promise.all([page.waitForEvent('download'), row.getByRole('link', { name: /下载/ }).click()]);
+    assert.deepEqual(readFileSync(await again.path()), tsrBytes);
     page.assertNoErrors();
   });
 });
@@ -240,7 +321,17 @@ describe('auditor (RSA-2048 soft key made in the console)', () => {
   test('signs in and changes the one-time password', async () => {
     await signIn(page, { username: 'aud1', password: people.aud1.otp, keyFile: people.aud1.keyFile, pin: people.aud1.otp });
     await changeOneTimePassword(page, people.aud1.otp, NEW_PW.aud1);
-    assert.deepEqual(await navLabels(page), ['运行概览', '审计日志', '修改密码']);
+    assert.deepEqual(await navLabels(page), ['运行概览', '时间源', '时间戳服务', '审计日志', '修改密码']);
+    page.assertNoErrors();
+  });
+
+  test('time sources page and the token log (read-only)', async () => {
+    await checkTimePage(page, 'auditor');
+    await gotoPage(page, 'timestamps');
+    const total = (await page.api('/api/v1/tsa/tokens')).body.total;
+    assert.ok(total >= 1, 'the operator issued a token');
+    await page.getByTestId('token-total').getByText(`共 ${total} 条`).waitFor();
+    await shot(page, 'auditor-timestamps');
     page.assertNoErrors();
   });
 
@@ -307,3 +398,40 @@ describe('auditor (RSA-2048 soft key made in the console)', () => {
     page.assertNoErrors();
   });
 });
+
+/** Every role: the time sources page shows usable time, that no sources are configured, and the offset chart. */
+async function checkTimePage(page, who) {
+  await gotoPage(page, 'time');
+  await page.getByRole('heading', { name: '时间源', level: 1 }).waitFor();
+  const st = (await page.api('/api/v1/time/status')).body;
+  assert.equal(st.watched, true);
+  await page.getByTestId('time-usable').getByText(st.usable ? '可用' : '不可用', { exact: false }).waitFor();
+  if (st.sources.length === 0 && !st.chrony) {
+    assert.match(st.reason, /no time sources configured/);
+    await page.getByTestId('no-sources').getByText('未配置时间源').waitFor();
+  }
+  for (const s of st.sources) await page.locator(`tr[data-source="${s.name}"]`).waitFor();
+  assert.equal(await page.locator('canvas').count(), 1, 'the offset chart is drawn');
+  if (who === 'sysadmin') {
+    // the page polls every 5 s: a second reading arrives
+    await page.waitForResponse((r) => r.url().endsWith('/api/v1/time/status'), { timeout: 8000 });
+    await shot(page, 'time-sources');
+  }
+}
+
+/** An RFC 3161 request built by openssl, posted to the TSA; returns the imprint (hex) and the DER reply. */
+async function issueTimestamp(unit) {
+  const data = join(env.tmp, `tsa-data-${unit}.txt`);
+  const query = join(env.tmp, `tsa-${unit}.tsq`);
+  const content = `MedSign e2e ${unit} ${Date.now()} ${Math.random()}`;
+  writeFileSync(data, content);
+  execFileSync('openssl', ['ts', '-query', '-data', data, '-sha256', '-cert', '-out', query]);
+  const res = await fetch(`${env.base}/tsa/${unit}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/timestamp-query' },
+    body: readFileSync(query),
+  });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('content-type'), 'application/timestamp-reply');
+  return { imprint: createHash('sha256').update(content).digest('hex'), reply: Buffer.from(await res.arrayBuffer()) };
+}

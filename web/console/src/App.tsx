@@ -8,12 +8,16 @@ import { DashboardPage } from './pages/DashboardPage';
 import { KeysPage } from './pages/KeysPage';
 import { LoginPage } from './pages/LoginPage';
 import { PasswordPage } from './pages/PasswordPage';
+import { TimePage } from './pages/TimePage';
+import { TimestampsPage } from './pages/TimestampsPage';
 import { pageFromHash, pagesFor, type PageId } from './routes';
 import { useI18n } from './i18n/I18nContext';
 import { useSession } from './session/SessionContext';
 
 const VIEWS: Record<PageId, ComponentType> = {
   dashboard: DashboardPage,
+  time: TimePage,
+  timestamps: TimestampsPage,
   accounts: AccountsPage,
   config: ConfigPage,
   backup: BackupPage,

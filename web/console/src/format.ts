@@ -15,7 +15,11 @@ export function formatDuration(seconds: number, lang: string): string {
 }
 
 export function downloadText(filename: string, text: string, type = 'text/plain'): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+  downloadBlob(filename, new Blob([text], { type }));
+}
+
+export function downloadBlob(filename: string, blob: Blob): void {
+  const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
   a.download = filename;
@@ -23,4 +27,12 @@ export function downloadText(filename: string, text: string, type = 'text/plain'
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+/** Milliseconds with a sign and a sensible number of decimals. */
+export function formatMs(ms: number | undefined): string {
+  if (ms === undefined || ms === null || isNaN(ms)) return '—';
+  const a = Math.abs(ms);
+  const digits = a >= 100 ? 1 : a >= 1 ? 2 : 3;
+  return (ms > 0 ? '+' : '') + ms.toFixed(digits) + ' ms';
 }

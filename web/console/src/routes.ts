@@ -3,7 +3,8 @@ import type { Permission, Role } from './api/types';
 import type { MessageKey } from './i18n/dict';
 import type { IconName } from './components/Icon';
 
-export type PageId = 'dashboard' | 'accounts' | 'config' | 'backup' | 'keys' | 'audit' | 'password';
+export type PageId =
+  | 'dashboard' | 'time' | 'accounts' | 'config' | 'backup' | 'keys' | 'timestamps' | 'audit' | 'password';
 
 export interface PageDef {
   id: PageId;
@@ -16,6 +17,7 @@ const has = (p: Permission) => (perms: Permission[]) => perms.includes(p);
 
 export const PAGES: PageDef[] = [
   { id: 'dashboard', icon: 'dashboard', label: () => 'nav.dashboard', allowed: has('read_system_status') },
+  { id: 'time', icon: 'clock', label: () => 'nav.time', allowed: has('read_system_status') },
   {
     id: 'accounts',
     icon: 'users',
@@ -25,6 +27,12 @@ export const PAGES: PageDef[] = [
   { id: 'config', icon: 'gear', label: () => 'nav.config', allowed: has('read_system_config') },
   { id: 'backup', icon: 'database', label: () => 'nav.backup', allowed: has('run_backup') },
   { id: 'keys', icon: 'key', label: () => 'nav.keys', allowed: has('operate_business') },
+  {
+    id: 'timestamps',
+    icon: 'stamp',
+    label: () => 'nav.timestamps',
+    allowed: (p) => p.includes('operate_business') || p.includes('read_audit'),
+  },
   { id: 'audit', icon: 'list', label: () => 'nav.audit', allowed: has('read_audit') },
   { id: 'password', icon: 'pen', label: () => 'nav.password', allowed: () => true },
 ];

@@ -3,7 +3,8 @@
 import { PATHS, fillPath } from './paths';
 import type {
   Account, ApiErrorBody, AuditFilter, AuditPage, AuditVerifyReport, Challenge, CreatedAccount, KeyInfo,
-  NewAccount, Role, SessionInfo, SettingsImportResult, SystemConfig, SystemStatus,
+  NewAccount, Role, SessionInfo, SettingsImportResult, SystemConfig, SystemStatus, TimeStatus, TsaTokenDetails,
+  TsaTokenFilter, TsaTokenPage, TsaUnit,
 } from './types';
 
 export class ApiError extends Error {
@@ -119,6 +120,21 @@ export const api = {
   importSettings: (toml: string) =>
     json<SettingsImportResult>('PUT', PATHS.systemSettings, { text: toml, contentType: 'application/toml' }),
   metricsText: () => text('GET', PATHS.metrics),
+
+  /** The encrypted archive and the file name the server proposes. */
+  downloadBackup: async (passphrase: string) => {
+    const res = await request('POST', PATHS.systemBackup, { json: { passphrase } });
+    const cd = res.headers.get('Content-Disposition') ?? '';
+    const name = /filename="([^"]+)"/.exec(cd)?.[1] ?? 'medsign-backup.msbak';
+    return { blob: await res.blob(), filename: name };
+  },
+
+  timeStatus: () => json<TimeStatus>('GET', PATHS.timeStatus),
+  tsaUnits: () => json<{ enabled: boolean; units: TsaUnit[] }>('GET', PATHS.tsaUnits),
+  tsaTokens: (f: TsaTokenFilter) => json<TsaTokenPage>('GET', PATHS.tsaTokens, { query: { ...f } }),
+  tsaToken: (serial: string) => json<TsaTokenDetails>('GET', PATHS.tsaToken, { params: { serial } }),
+  tsaTokenUrl: (serial: string, format: 'reply' | 'token' = 'reply') =>
+    buildUrl(PATHS.tsaTokenFile, { params: { serial }, query: { format: format === 'reply' ? undefined : format } }),
 
   listKeys: () => json<{ keys: KeyInfo[] }>('GET', PATHS.keys),
 

@@ -23,7 +23,13 @@ export const PATHS = {
   systemPermissions: '/api/v1/system/permissions',
   systemConfig: '/api/v1/system/config',
   systemSettings: '/api/v1/system/settings',
+  systemBackup: '/api/v1/system/backup',
   keys: '/api/v1/keys',
+  timeStatus: '/api/v1/time/status',
+  tsaUnits: '/api/v1/tsa/units',
+  tsaTokens: '/api/v1/tsa/tokens',
+  tsaToken: '/api/v1/tsa/tokens/{serial}',
+  tsaTokenFile: '/api/v1/tsa/tokens/{serial}/token',
 } as const;
 
 export type PathName = keyof typeof PATHS;

@@ -153,3 +153,97 @@ export interface AuditVerifyReport {
   first_bad_seq: number;
   problem: string;
 }
+
+export interface TimeSource {
+  name: string;
+  reachable: boolean;
+  offset_ms: number;
+  delay_ms: number;
+  stratum: number;
+  reference_id: string;
+  last_sync: string;
+  last_error: string;
+  polls: number;
+  failures: number;
+  /** [ISO time, offset ms] samples, oldest first. */
+  history: [string, number][];
+}
+
+export interface ChronyTracking {
+  reference: string;
+  stratum: number;
+  system_offset_ms: number;
+  rms_offset_ms: number;
+  leap_status: string;
+}
+
+/** GET /api/v1/time/status; only `watched` when the server runs no clock monitor. */
+export interface TimeStatus {
+  watched: boolean;
+  usable?: boolean;
+  reason?: string;
+  offset_ms?: number;
+  stratum?: number;
+  max_offset_ms?: number;
+  holdover_s?: number;
+  poll_interval_s?: number;
+  sources?: TimeSource[];
+  chrony?: ChronyTracking;
+}
+
+export interface TsaUnit {
+  name: string;
+  default: boolean;
+  algorithm: string;
+  subject: string;
+  serial: string;
+  not_after_ms: number;
+  chain_pem: string;
+}
+
+export interface TsaToken {
+  serial: string;
+  unit: string;
+  gen_time: string;
+  gen_time_ms: number;
+  policy: string;
+  hash_algorithm: string;
+  imprint: string;
+  nonce: string;
+  requester: string;
+}
+
+export interface TsaTokenDetails extends TsaToken {
+  token: {
+    serial: string;
+    gen_time: string;
+    policy: string;
+    hash_algorithm: string;
+    imprint: string;
+    nonce: string;
+    ordering: boolean;
+    signature_valid: boolean;
+    problem: string;
+    accuracy?: { seconds: number; millis: number; micros: number };
+    tsa?: string;
+    signer?: { subject: string; issuer: string; serial: string; algorithm: string; sha256: string };
+  };
+}
+
+export interface TsaTokenPage {
+  items: TsaToken[];
+  total: number;
+  page: number;
+  page_size: number;
+}
+
+export interface TsaTokenFilter {
+  serial?: string;
+  from?: string;
+  to?: string;
+  requester?: string;
+  imprint?: string;
+  unit?: string;
+  page?: number;
+  page_size?: number;
+}

@@ -12,6 +12,9 @@ const PATHS = {
   shield: 'M12 22s8-4 8-10V5l-8-3-8 3v7c0 6 8 10 8 10zM9 12l2 2 4-4',
   lock: 'M5 11h14v10H5zM8 11V7a4 4 0 0 1 8 0v4',
   plus: 'M12 5v14M5 12h14',
+  clock: 'M12 22a10 10 0 1 0 0-20 10 10 0 0 0 0 20zM12 6v6l4 2',
+  stamp: 'M9 3h6v5l-1 4h-4L9 8zM4 14h16v4H4zM6 21h12',
+  eye: 'M1 12s4-7 11-7 11 7 11 7-4 7-11 7S1 12 1 12zM12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6z',
 } as const;
 
 export type IconName = keyof typeof PATHS;
