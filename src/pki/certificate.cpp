@@ -127,16 +127,7 @@ Status Certificate::decode_extensions() {
 }
 
 Result<std::vector<Certificate>> Certificate::parse_pem(std::string_view pem) {
-  MEDSIGN_ASSIGN(std::vector<PemBlock> blocks, pem_decode(pem));
-  std::vector<Certificate> out;
-  for (const PemBlock& b : blocks) {
-    if (b.label != "CERTIFICATE" && b.label != "X509 CERTIFICATE") continue;
-    auto c = parse_der(b.der);
-    if (!c) return Error(c.error().code, "PEM certificate " + std::to_string(out.size() + 1) + ": " + c.error().detail);
-    out.push_back(std::move(c).value());
-  }
-  if (out.empty()) return Error(Errc::bad_encoding, "PEM: no CERTIFICATE block");
-  return out;
+  return pem_decode_all<Certificate>(pem, "CERTIFICATE", "X509 CERTIFICATE", "certificate");
 }
 
 Result<Certificate> Certificate::parse(ByteView data) {

@@ -206,16 +206,7 @@ Status Crl::decode_extensions() {
 }
 
 Result<std::vector<Crl>> Crl::parse_pem(std::string_view pem) {
-  MEDSIGN_ASSIGN(std::vector<PemBlock> blocks, pem_decode(pem));
-  std::vector<Crl> out;
-  for (const PemBlock& b : blocks) {
-    if (b.label != "X509 CRL") continue;
-    auto c = parse_der(b.der);
-    if (!c) return Error(c.error().code, "PEM CRL " + std::to_string(out.size() + 1) + ": " + c.error().detail);
-    out.push_back(std::move(c).value());
-  }
-  if (out.empty()) return Error(Errc::bad_encoding, "PEM: no X509 CRL block");
-  return out;
+  return pem_decode_all<Crl>(pem, "X509 CRL", "X509 CRL", "CRL");
 }
 
 Result<Crl> Crl::parse(ByteView data) {

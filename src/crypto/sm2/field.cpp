@@ -153,8 +153,6 @@ bool fp_sqrt_vartime(U256& r, const U256& a) {
 }
 
 void fn_mont_inv(U256& r, const U256& am) {
-  static constexpr U256 kNMinus2 = {
-      {0x53bbf40939d54121ULL, 0x7203df6b21c6052bULL, 0xffffffffffffffffULL, 0xfffffffeffffffffULL}};
   mont_pow_public<kN>(r, am, kNMinus2);
 }
 

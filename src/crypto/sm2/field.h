@@ -37,6 +37,11 @@ inline constexpr Modulus kN = {
     0x327f9e8872350975ULL,
     {{0x901192af7c114f20ULL, 0x3464504ade6fa2faULL, 0x620fc84c3affe0d4ULL, 0x1eb5e412a22b3d3bULL}},
     {{0xac440bf6c62abeddULL, 0x8dfc2094de39fad4ULL, 0x0000000000000000ULL, 0x0000000100000000ULL}}};
+// n - 1 and n - 2 of the SM2 group order (upper bound of private keys and nonces; the inversion exponent).
+inline constexpr U256 kNMinus1 = {
+    {0x53bbf40939d54122ULL, 0x7203df6b21c6052bULL, 0xffffffffffffffffULL, 0xfffffffeffffffffULL}};
+inline constexpr U256 kNMinus2 = {
+    {0x53bbf40939d54121ULL, 0x7203df6b21c6052bULL, 0xffffffffffffffffULL, 0xfffffffeffffffffULL}};
 
 // Hides a value from the optimiser so that mask arithmetic is not turned back into branches.
 inline u64 value_barrier(u64 x) {

@@ -14,8 +14,7 @@ using detail::u64;
 
 namespace {
 
-constexpr U256 kNMinus2 = {
-    {0x53bbf40939d54121ULL, 0x7203df6b21c6052bULL, 0xffffffffffffffffULL, 0xfffffffeffffffffULL}};
+using detail::kNMinus2;
 
 // Decodes and validates affine coordinates given as big-endian bytes.
 Result<AffinePoint> affine_from_bytes(const std::uint8_t* xb, const std::uint8_t* yb) {

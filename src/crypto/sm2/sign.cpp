@@ -13,8 +13,7 @@ using detail::u64;
 
 namespace {
 
-constexpr U256 kNMinus1 = {
-    {0x53bbf40939d54122ULL, 0x7203df6b21c6052bULL, 0xffffffffffffffffULL, 0xfffffffeffffffffULL}};
+using detail::kNMinus1;
 
 enum class Attempt { ok, retry };
 
