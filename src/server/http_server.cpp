@@ -49,52 +49,69 @@ void add_common_headers(HttpResponse& res, const std::string& request_id) {
 
 }  // namespace
 
-HttpResponse dispatch_request(const Router& router, Metrics* metrics, RequestContext& ctx) {
-  auto t0 = std::chrono::steady_clock::now();
-  HttpResponse res;
+RoutedRequest route_request(const Router& router, RequestContext& ctx) {
+  RoutedRequest routed;
+  routed.started = std::chrono::steady_clock::now();
   std::string_view target(ctx.req.target().data(), ctx.req.target().size());
   auto qpos = target.find('?');
   std::string_view raw_path = target.substr(0, qpos);
   ctx.route = "unmatched";
+  auto answer = [&](HttpResponse r) {
+    routed.early = std::move(r);
+    return std::move(routed);
+  };
+  if (raw_path.empty() || raw_path.front() != '/')
+    return answer(error_response(Error(Errc::bad_request, "request target must be an absolute path"), ctx.request_id));
+  auto path = url_decode(raw_path, false);
+  if (!path) return answer(error_response(path.error(), ctx.request_id));
+  if (path->find('\0') != std::string::npos || path->find("/../") != std::string::npos ||
+      path->ends_with("/.."))
+    return answer(error_response(Error(Errc::bad_request, "invalid path"), ctx.request_id));
+  if (qpos != std::string_view::npos) {
+    auto q = parse_query(target.substr(qpos + 1));
+    if (!q) return answer(error_response(q.error(), ctx.request_id));
+    ctx.query = std::move(*q);
+  }
+  auto m = router.match(ctx.req.method(), *path);
+  if (!m) {
+    bool is_get = ctx.req.method() == http::verb::get || ctx.req.method() == http::verb::head;
+    if (m.error().code == Errc::route_not_found && is_get && router.fallback() && !path->starts_with("/api/")) {
+      ctx.route = "static";
+      routed.handler = &router.fallback();
+      return routed;
+    }
+    HttpResponse r = error_response(m.error(), ctx.request_id);
+    if (m.error().code == Errc::method_not_allowed) r.set(http::field::allow, m.error().detail.substr(9));
+    return answer(std::move(r));
+  }
+  ctx.route = m->route->pattern;
+  ctx.path_params = std::move(m->params);
+  routed.handler = &m->route->handler;
+  routed.blocking = m->route->options.blocking;
+  return routed;
+}
+
+HttpResponse run_routed(RoutedRequest& routed, Metrics* metrics, RequestContext& ctx) {
   auto finish = [&](HttpResponse r) {
     add_common_headers(r, ctx.request_id);
     if (metrics) {
-      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - routed.started).count();
       metrics->observe_request(ctx.route, std::string(http::to_string(ctx.req.method())), r.result_int(), secs);
     }
     return r;
   };
-  if (raw_path.empty() || raw_path.front() != '/')
-    return finish(error_response(Error(Errc::bad_request, "request target must be an absolute path"), ctx.request_id));
-  auto path = url_decode(raw_path, false);
-  if (!path) return finish(error_response(path.error(), ctx.request_id));
-  if (path->find('\0') != std::string::npos || path->find("/../") != std::string::npos ||
-      path->ends_with("/.."))
-    return finish(error_response(Error(Errc::bad_request, "invalid path"), ctx.request_id));
-  if (qpos != std::string_view::npos) {
-    auto q = parse_query(target.substr(qpos + 1));
-    if (!q) return finish(error_response(q.error(), ctx.request_id));
-    ctx.query = std::move(*q);
-  }
-  auto m = router.match(ctx.req.method(), *path);
+  if (routed.early) return finish(std::move(*routed.early));
   try {
-    if (!m) {
-      bool is_get = ctx.req.method() == http::verb::get || ctx.req.method() == http::verb::head;
-      if (m.error().code == Errc::route_not_found && is_get && router.fallback() && !path->starts_with("/api/")) {
-        ctx.route = "static";
-        return finish(router.fallback()(ctx));
-      }
-      HttpResponse r = error_response(m.error(), ctx.request_id);
-      if (m.error().code == Errc::method_not_allowed) r.set(http::field::allow, m.error().detail.substr(9));
-      return finish(std::move(r));
-    }
-    ctx.route = m->route->pattern;
-    ctx.path_params = std::move(m->params);
-    return finish(m->route->handler(ctx));
+    return finish((*routed.handler)(ctx));
   } catch (const std::exception& e) {
     log::error("handler threw", {{"request_id", ctx.request_id}, {"route", ctx.route}, {"what", e.what()}});
     return finish(error_response(Error(Errc::internal, "unexpected failure; see the server log"), ctx.request_id));
   }
+}
+
+HttpResponse dispatch_request(const Router& router, Metrics* metrics, RequestContext& ctx) {
+  RoutedRequest routed = route_request(router, ctx);
+  return run_routed(routed, metrics, ctx);
 }
 
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
@@ -208,23 +225,23 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     req_ = parser_->release();
     srv_.in_flight.fetch_add(1);
     srv_.metrics.inc_in_flight();
-    auto run = [self = this->shared_from_this()] {
-      RequestContext ctx{self->req_, self->remote_, sanitise_request_id(std::string(self->req_["X-Request-Id"])),
-                         self->tls_, {}, {}, {}, {}};
-      auto res = std::make_shared<HttpResponse>(dispatch_request(self->srv_.router, &self->srv_.metrics, ctx));
-      log::info("request", {{"request_id", ctx.request_id}, {"method", std::string(http::to_string(self->req_.method()))},
-                             {"route", ctx.route}, {"status", res->result_int()}, {"remote", self->remote_}});
-      asio::post(self->lowest().get_executor(), [self, res] { self->write(res); });
-    };
     std::string_view path = std::string_view(req_.target().data(), req_.target().size());
     path = path.substr(0, path.find('?'));
     if (!srv_.async_handlers.empty()) {
       auto am = srv_.async_router.match(req_.method(), path);
       if (am) return dispatch_async(*am);
     }
-    auto m = srv_.router.match(req_.method(), path);
-    bool blocking = m.ok() && m->route->options.blocking;
-    if (blocking) asio::post(*srv_.workers, run);
+    // Routing is cheap and decides where the handler runs: on the worker pool (database, crypto) or inline.
+    auto ctx = std::make_shared<RequestContext>(RequestContext{
+        req_, remote_, sanitise_request_id(std::string(req_["X-Request-Id"])), tls_, {}, {}, {}, {}});
+    auto routed = std::make_shared<RoutedRequest>(route_request(srv_.router, *ctx));
+    auto run = [self = this->shared_from_this(), ctx, routed] {
+      auto res = std::make_shared<HttpResponse>(run_routed(*routed, &self->srv_.metrics, *ctx));
+      log::info("request", {{"request_id", ctx->request_id}, {"method", std::string(http::to_string(self->req_.method()))},
+                             {"route", ctx->route}, {"status", res->result_int()}, {"remote", self->remote_}});
+      asio::post(self->lowest().get_executor(), [self, res] { self->write(res); });
+    };
+    if (routed->blocking) asio::post(*srv_.workers, run);
     else run();
   }
 

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <optional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -33,8 +35,19 @@ struct HttpServerOptions {
   int shutdown_grace_ms = 15000;
 };
 
-// Runs routing, the handler and error mapping for one parsed request; never throws. Exposed for the
-// fuzz target and tests.
+// A request after routing: an answer already (malformed target, no route) or the handler to run.
+struct RoutedRequest {
+  std::optional<HttpResponse> early;
+  const Handler* handler = nullptr;  // the route's or the static-file fallback
+  bool blocking = false;             // run on the worker pool rather than the I/O thread
+  std::chrono::steady_clock::time_point started;
+};
+
+// Parses the target (path, query) and matches a route, filling ctx.route, ctx.query, ctx.path_params.
+RoutedRequest route_request(const Router& router, RequestContext& ctx);
+// Runs the handler (or sends the early answer), maps exceptions, adds common headers, records metrics.
+HttpResponse run_routed(RoutedRequest& routed, Metrics* metrics, RequestContext& ctx);
+// Both steps; never throws. Exposed for the fuzz target and tests.
 HttpResponse dispatch_request(const Router& router, Metrics* metrics, RequestContext& ctx);
 
 // A handler that answers later: it calls `done` exactly once, from any thread; ctx stays valid until then.

@@ -138,18 +138,13 @@ Result<Account> AccountService::find(const std::string& username) {
 
 Status AccountService::manage(const Actor* actor, std::int64_t id, const std::string& action,
                               const std::string& detail, const std::function<Status(store::Tx&, const Account&)>& fn) {
-  Error denied;
-  bool was_denied = false;
   auto st = db_.transaction([&](store::Tx& tx) -> Status {
     MEDSIGN_ASSIGN(auto rows, tx.query(std::string("SELECT ") + columns() + " FROM accounts WHERE id = ?", {id}));
     if (rows.empty()) return Error(Errc::not_found, "no account " + std::to_string(id));
     Account target = from_row(rows[0]);
-    if (actor && !may_manage(actor->role, target.role)) {
-      was_denied = true;
-      denied = Error(Errc::forbidden, std::string(role_name(actor->role)) + " may not manage " +
-                                          std::string(role_name(target.role)) + " accounts");
-      return denied;
-    }
+    if (actor && !may_manage(actor->role, target.role))
+      return Error(Errc::forbidden, std::string(role_name(actor->role)) + " may not manage " +
+                                        std::string(role_name(target.role)) + " accounts");
     if (actor && actor->name == target.username && action != "account.set_key")
       return Error(Errc::forbidden, "administrators cannot lock, unlock, reset or re-role their own account");
     MEDSIGN_TRY(fn(tx, target));
@@ -159,7 +154,6 @@ Status AccountService::manage(const Actor* actor, std::int64_t id, const std::st
   });
   if (!st.ok() && st.error().code == Errc::forbidden)
     (void)audit_.record(event(actor, action, "account " + std::to_string(id), "denied", st.error().detail));
-  (void)was_denied;
   return st;
 }
 

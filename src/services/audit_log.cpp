@@ -153,23 +153,23 @@ Result<AuditVerifyReport> AuditLog::verify(const crypto::EvpKey& verifier) {
     rep.problem = std::move(why);
     return rep;
   };
-  std::map<std::int64_t, std::pair<std::string, std::string>> checkpoints;  // seq -> hash, signature
+  std::map<std::int64_t, std::string> checkpoints;  // seq -> signed hash
   MEDSIGN_ASSIGN(auto cps, db_.query("SELECT seq, hash, ts, signature FROM audit_checkpoints ORDER BY seq"));
   for (auto& r : cps) {
     std::int64_t seq = r.int64(0);
     auto sig = base64_decode(r.text(3));
     if (!sig || !verifier.verify(as_bytes(checkpoint_message(seq, r.text(1), r.int64(2))), *sig).ok())
       return fail(seq, "checkpoint at entry " + std::to_string(seq) + " has an invalid signature");
-    checkpoints[seq] = {r.text(1), r.text(3)};
+    checkpoints[seq] = r.text(1);
   }
   std::string prev(64, '0');
   std::int64_t expect = 1;
   const std::int64_t batch = 5000;
-  for (std::int64_t from = 0;; from += batch) {
+  for (;;) {
     MEDSIGN_ASSIGN(auto rows, db_.query("SELECT a.seq, a.ts, a.actor, a.role, a.action, a.target, a.result, a.source, "
                                         "a.detail, a.prev_hash, a.hash, NULL, NULL, NULL FROM audit_log a "
                                         "WHERE a.seq > ? ORDER BY a.seq LIMIT ?",
-                                        {from == 0 ? std::int64_t{0} : expect - 1, batch}));
+                                        {expect - 1, batch}));
     for (auto& r : rows) {
       AuditEntry e = from_row(r);
       if (e.seq != expect)
@@ -180,7 +180,7 @@ Result<AuditVerifyReport> AuditLog::verify(const crypto::EvpKey& verifier) {
       if (entry_hash(e) != e.hash) return fail(e.seq, "entry " + std::to_string(e.seq) + " was altered");
       auto cp = checkpoints.find(e.seq);
       if (cp != checkpoints.end()) {
-        if (cp->second.first != e.hash)
+        if (cp->second != e.hash)
           return fail(e.seq, "entry " + std::to_string(e.seq) + " differs from its signed checkpoint (chain rewritten)");
         ++rep.checkpoints;
       }

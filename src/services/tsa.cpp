@@ -2,31 +2,22 @@
 
 #include <sstream>
 
-#include <openssl/bn.h>
-
 #include "common/clock.h"
 #include "common/logging.h"
-#include "crypto/sm2/sm2.h"
+#include "crypto/algorithms/pk.h"
 #include "crypto/soft/dev_ca.h"
 
 namespace medsign::services {
 
 Result<cms::SignFunction> sign_function_for(const crypto::EvpKey& key) {
-  if (key.type() == crypto::KeyType::sm2) {
-    BIGNUM* d = nullptr;
-    if (EVP_PKEY_get_bn_param(key.get(), "priv", &d) != 1) return Error(Errc::crypto_error, "SM2 key without a scalar");
-    SecretBytes scalar(Bytes(32));
-    BN_bn2binpad(d, scalar.bytes().data(), 32);
-    BN_clear_free(d);
-    MEDSIGN_ASSIGN(auto priv, crypto::sm2::PrivateKey::from_bytes(scalar.view()));
-    auto shared = std::make_shared<crypto::sm2::PrivateKey>(std::move(priv));
-    return cms::SignFunction([shared](ByteView tbs) -> Result<Bytes> {
-      MEDSIGN_ASSIGN(auto sig, crypto::sm2::sign(*shared, tbs));
-      return crypto::sm2::encode_signature_der(sig);
-    });
-  }
-  crypto::EvpKey k = key;
-  return cms::SignFunction([k](ByteView tbs) { return k.sign(tbs); });
+  // The unsealed key moves into the crypto layer's Signer (SM2 through our fast SM2, with Z of the default ID).
+  crypto::SignatureAlg alg = key.type() == crypto::KeyType::sm2          ? crypto::SignatureAlg::sm2_sm3
+                             : key.type() == crypto::KeyType::ecdsa_p256 ? crypto::SignatureAlg::ecdsa_p256_sha256
+                                                                         : crypto::SignatureAlg::rsa_pkcs1_sha256;
+  MEDSIGN_ASSIGN(SecretBytes der, key.private_der());
+  MEDSIGN_ASSIGN(auto pair, crypto::KeyPair::from_pkcs8(der.view()));
+  MEDSIGN_ASSIGN(auto signer, crypto::Signer::create(alg, pair));
+  return cms::SignFunction([signer](ByteView tbs) { return signer.sign(tbs); });
 }
 
 Status create_dev_tsa_unit(crypto::SoftKeyStore& keys, const std::string& unit, crypto::KeyType type) {

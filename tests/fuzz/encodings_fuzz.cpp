@@ -1,7 +1,8 @@
-// Base64, Base64url, hex and URL-query decoders: round trips must be exact.
+// Base64, Base64url, hex, URL-query and dotted-OID decoders: round trips must be exact.
 #include <cstdint>
 #include <string_view>
 
+#include "asn1/oid.h"
 #include "common/bytes.h"
 #include "server/http_types.h"
 
@@ -18,6 +19,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (medsign::hex_decode(medsign::hex_encode(*b)).value() != *b) __builtin_trap();
   }
   (void)medsign::server::parse_query(s);
+  if (auto oid = medsign::asn1::Oid::from_string(s); oid.ok()) {
+    if (oid->to_string() != s) __builtin_trap();
+  }
   medsign::Bytes raw(data, data + size);
   if (medsign::base64_decode(medsign::base64_encode(raw)).value() != raw) __builtin_trap();
   return 0;
