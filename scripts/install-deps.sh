@@ -10,10 +10,13 @@ PKGS=(
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libsqlite3-dev sqlite3 libpq-dev postgresql postgresql-client
   libargon2-dev libyaml-cpp-dev
+  libldap-dev slapd ldap-utils
+  softhsm2 libp11-kit-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   wrk curl valgrind jq
   chromium fonts-noto-cjk
+  libcairo2-dev libpng-dev libjpeg62-turbo-dev libfreetype-dev libfontconfig-dev libzip-dev
 )
 
 SUDO=""

@@ -133,6 +133,7 @@ void register_key(CLI::App& app) {
   key->require_subcommand(1);
   static std::string data_dir = "./var";
   add_data_option(key, data_dir);  // accepted for uniformity; key files are named explicitly
+  register_key_provider_commands(*key, data_dir);
   static std::string key_file, challenge, pin_file;
   auto* sign = key->add_subcommand("sign-challenge", "Sign a login or heartbeat challenge with a soft key file");
   sign->add_option("--key", key_file, "Encrypted PKCS#8 PEM key file")->required();
@@ -280,8 +281,14 @@ void register_commands(CLI::App& app) {
   register_tsa_command(app);
   register_ts_command(app);
   register_bench_command(app);
+  register_svs_commands(app);
   register_admin(app);
   register_key(app);
+  register_ca_command(app);
+  register_cms_command(app);
+  register_cert_command(app);
+  register_pki_command(app);
+  add_seal_image_commands(app.add_subcommand("seal", "Electronic seals: pictures (image) and seal objects"));
   // `medsign admin lock X --data D`: options of a parent command are accepted after its subcommand too.
   std::function<void(CLI::App*)> fall = [&fall](CLI::App* a) {
     for (auto* sub : a->get_subcommands({})) {

@@ -11,7 +11,11 @@
 #include "server/sntp_server.h"
 #include "server/tls.h"
 #include "server/tsa_http.h"
+#include "server/svs_http.h"
+#include "server/svs_socket_server.h"
 #include "server/tsa_socket_server.h"
+#include "services/ca_service.h"
+#include "services/pki_policy.h"
 #include "tsp/clock_monitor.h"
 
 namespace medsign::cli {
@@ -81,15 +85,31 @@ int serve(const fs::path& data_dir) {
     tsa = std::move(*t);
   }
 
+  std::unique_ptr<services::SvsService> svs;
+  if (p.cfg.svs.enabled) {
+    auto sv = services::SvsService::open(p.keys, *p.db, p.audit.get());
+    if (!sv) return report(sv.error());
+    svs = std::move(*sv);
+  }
+
   server::Metrics metrics;
   server::Router router;
   std::unique_ptr<server::HttpServer> http;
   server::ApiContext api{p, metrics, [&http] { return http && http->draining(); }, web_root, &clock, tsa.get()};
+  api.svs = svs.get();
   server::register_api(router, api);
+  // Scheduled CRL downloads of the certificate trust policies (stops before the platform closes).
+  std::optional<services::CrlFetchTimer> crl_timer;
+  if (api.pki) crl_timer.emplace(*api.pki, 30000);
   http = std::make_unique<server::HttpServer>(router, metrics, o);
   if (tsa) server::add_tsa_async_routes(*http, *tsa, p.cfg.tsa.access_log);
+  if (svs) server::add_svs_async_routes(*http, *svs);
   st = http->start();
   if (!st) return report(st.error());
+  // Scheduled CRL publishing of the embedded CA (CRLs served at /crl/<ca>.crl).
+  services::CaService ca_service(*p.db, p.keys, *p.audit,
+                                 "http://" + o.listen + ":" + std::to_string(http->http_port()));
+  services::CrlPublishTimer ca_crl_timer(ca_service, 60000);
   std::unique_ptr<server::TsaSocketServer> tsa_sockets;
   if (tsa && (p.cfg.tsa.tcp_enabled || p.cfg.tsa.udp_enabled)) {
     server::TsaSocketOptions so;
@@ -102,6 +122,21 @@ int serve(const fs::path& data_dir) {
     so.threads = p.cfg.tsa.transport_threads;
     tsa_sockets = std::make_unique<server::TsaSocketServer>(*tsa, so);
     st = tsa_sockets->start();
+    if (!st) return report(st.error());
+  }
+  std::unique_ptr<server::SvsSocketServer> svs_sockets;
+  if (svs && (p.cfg.svs.tcp_enabled || p.cfg.svs.udp_enabled)) {
+    server::SvsSocketOptions so;
+    so.listen = p.cfg.server.listen;
+    so.tcp_port = p.cfg.svs.tcp_enabled ? p.cfg.svs.tcp_port : -1;
+    so.udp_port = p.cfg.svs.udp_enabled ? p.cfg.svs.udp_port : -1;
+    so.max_message = static_cast<std::size_t>(p.cfg.svs.max_message);
+    so.max_datagram = static_cast<std::size_t>(p.cfg.svs.max_datagram);
+    so.max_pipeline = static_cast<std::size_t>(p.cfg.svs.max_pipeline);
+    so.idle_timeout_ms = p.cfg.svs.idle_timeout_ms;
+    so.threads = p.cfg.svs.transport_threads;
+    svs_sockets = std::make_unique<server::SvsSocketServer>(*svs, so);
+    st = svs_sockets->start();
     if (!st) return report(st.error());
   }
   (void)p.audit->record({"system", "system", "system.start", "medsign serve", "success", "local",
@@ -119,6 +154,11 @@ int serve(const fs::path& data_dir) {
     std::cout << "  tsa      tcp://" << o.listen << ":" << tsa_sockets->tcp_port() << "  (RFC 3161 socket protocol)\n";
   if (tsa_sockets && tsa_sockets->udp_port() > 0)
     std::cout << "  tsa      udp://" << o.listen << ":" << tsa_sockets->udp_port() << "  (one request per datagram)\n";
+  if (svs) std::cout << "  svs      http://" << o.listen << ":" << http->http_port() << "/api/v1/svs  (REST)\n";
+  if (svs_sockets && svs_sockets->tcp_port() > 0)
+    std::cout << "  svs      tcp://" << o.listen << ":" << svs_sockets->tcp_port() << "  (GM/T 0029 messages)\n";
+  if (svs_sockets && svs_sockets->udp_port() > 0)
+    std::cout << "  svs      udp://" << o.listen << ":" << svs_sockets->udp_port() << "  (GM/T 0029, one per datagram)\n";
   auto creds = services::take_first_start_credentials(p);
   if (creds && !creds->empty()) {
     std::cout << "\nFirst start — one-time passwords of the bootstrap accounts (shown once; change at first login).\n"
@@ -138,6 +178,7 @@ int serve(const fs::path& data_dir) {
   });
   http->run();
   if (tsa_sockets) tsa_sockets->stop();
+  if (svs_sockets) svs_sockets->stop();
   if (sntp) sntp->stop();
   clock.stop();
   // run() returns only after stop(); make the signal thread exit if stop came from elsewhere.

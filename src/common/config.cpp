@@ -120,6 +120,16 @@ std::vector<ConfigKey> make_keys() {
   k.push_back(int_key("tsa", "udp_port", &TsaSettings::udp_port, &C::tsa, 1, 65535, "UDP port for timestamp requests."));
   k.push_back(int_key("tsa", "max_datagram", &TsaSettings::max_datagram, &C::tsa, 512, 65507, "Largest UDP datagram accepted and sent; larger requests and responses get a rejection."));
   k.push_back(int_key("tsa", "transport_threads", &TsaSettings::transport_threads, &C::tsa, 0, 256, "I/O threads of the TCP and UDP transports; 0 means one per core."));
+  k.push_back(bool_key("svs", "enabled", &SvsSettings::enabled, &C::svs, "Run the signing and verification service (REST /api/v1/svs and the GM/T 0029 protocols)."));
+  k.push_back(bool_key("svs", "tcp_enabled", &SvsSettings::tcp_enabled, &C::svs, "Serve the GM/T 0029 Annex A message protocol over TCP."));
+  k.push_back(int_key("svs", "tcp_port", &SvsSettings::tcp_port, &C::svs, 1, 65535, "TCP port of the GM/T 0029 message protocol."));
+  k.push_back(bool_key("svs", "udp_enabled", &SvsSettings::udp_enabled, &C::svs, "Serve GM/T 0029 messages over UDP, one request per datagram."));
+  k.push_back(int_key("svs", "udp_port", &SvsSettings::udp_port, &C::svs, 1, 65535, "UDP port of the GM/T 0029 message protocol."));
+  k.push_back(int_key("svs", "max_message", &SvsSettings::max_message, &C::svs, 1024, 67108864, "Largest GM/T 0029 message accepted over TCP; larger ones are answered with GM_INVALID_DATA_FORMAT and the connection is closed."));
+  k.push_back(int_key("svs", "max_datagram", &SvsSettings::max_datagram, &C::svs, 512, 65507, "Largest UDP datagram accepted and sent."));
+  k.push_back(int_key("svs", "max_pipeline", &SvsSettings::max_pipeline, &C::svs, 1, 4096, "Requests in flight on one TCP connection before the server stops reading more."));
+  k.push_back(int_key("svs", "idle_timeout_ms", &SvsSettings::idle_timeout_ms, &C::svs, 100, 3600000, "TCP connections idle this long (or stalled mid-message) are closed."));
+  k.push_back(int_key("svs", "transport_threads", &SvsSettings::transport_threads, &C::svs, 0, 256, "I/O threads of the GM/T 0029 TCP and UDP transports; 0 means one per core."));
   k.push_back(str_key("log", "level", &LogSettings::level, &C::log, "Log level.", {"debug", "info", "warn", "error"}));
   k.push_back(str_key("log", "file", &LogSettings::file, &C::log, "JSON log file (relative to the data dir); empty logs to stderr only."));
   return k;
@@ -224,6 +234,10 @@ Status validate_config(const Config& cfg) {
   if (cfg.tsa.enabled && cfg.tsa.tcp_enabled &&
       (cfg.tsa.tcp_port == cfg.server.http_port || (cfg.server.https_enabled && cfg.tsa.tcp_port == cfg.server.https_port)))
     return Error(Errc::config_invalid, "tsa.tcp_port must differ from the HTTP and HTTPS ports");
+  if (cfg.svs.enabled && cfg.svs.tcp_enabled &&
+      (cfg.svs.tcp_port == cfg.server.http_port || (cfg.server.https_enabled && cfg.svs.tcp_port == cfg.server.https_port) ||
+       (cfg.tsa.enabled && cfg.tsa.tcp_enabled && cfg.svs.tcp_port == cfg.tsa.tcp_port)))
+    return Error(Errc::config_invalid, "svs.tcp_port must differ from the HTTP, HTTPS and TSA ports");
   if (cfg.database.backend == "postgres" && cfg.database.postgres_url.empty())
     return Error(Errc::config_invalid, "database.postgres_url is required when database.backend = \"postgres\"");
   if (cfg.database.backend == "sqlite" && cfg.database.sqlite_path.empty())

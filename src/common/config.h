@@ -88,6 +88,19 @@ struct TsaSettings {
   int transport_threads = 0;      // I/O threads of the TCP and UDP transports; 0 = one per core
 };
 
+struct SvsSettings {
+  bool enabled = true;            // signing service: REST /api/v1/svs and the GM/T 0029 protocols
+  bool tcp_enabled = true;        // GM/T 0029 Annex A DER messages over TCP (persistent, pipelined)
+  int tcp_port = 6029;
+  bool udp_enabled = true;        // one request per datagram
+  int udp_port = 6029;
+  int max_message = 4194304;      // largest binary-protocol message accepted
+  int max_datagram = 1472;
+  int max_pipeline = 64;          // requests in flight per TCP connection before reading pauses
+  int idle_timeout_ms = 75000;
+  int transport_threads = 0;      // 0 = one per core
+};
+
 struct LogSettings {
   std::string level = "info";
   std::string file = "logs/medsign.log";
@@ -100,6 +113,7 @@ struct Config {
   AuditSettings audit;
   TimeSettings time;
   TsaSettings tsa;
+  SvsSettings svs;
   LogSettings log;
 
   std::filesystem::path data_dir;  // not in the file: where it was loaded from

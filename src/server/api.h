@@ -4,12 +4,18 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 
 #include "server/metrics.h"
 #include "server/router.h"
 #include "services/platform.h"
+#include "services/svs.h"
 #include "services/tsa.h"
 #include "tsp/clock_monitor.h"
+
+namespace medsign::services {
+class PkiPolicyService;
+}  // namespace medsign::services
 
 namespace medsign::server {
 
@@ -20,6 +26,9 @@ struct ApiContext {
   std::string web_root;            // console bundle directory ("" = none)
   const tsp::ClockMonitor* clock = nullptr;  // time sources; null = not watched
   services::TsaService* tsa = nullptr;       // timestamp authority; null = disabled
+  services::SvsService* svs = nullptr;       // signing service; null = disabled
+  // certificate trust policies (api_pki.cpp); register_pki opens one on the platform when null
+  std::shared_ptr<services::PkiPolicyService> pki = nullptr;
 };
 
 void register_api(Router& router, ApiContext& ctx);
@@ -48,6 +57,11 @@ void register_system(Router& r, ApiContext& api);
 void register_time(Router& r, ApiContext& api);
 void register_tsa(Router& r, ApiContext& api);
 void register_tsa_admin(Router& r, ApiContext& api);  // api_tsa_admin.cpp
+void register_ca(Router& r, ApiContext& api);         // api_ca.cpp: /api/v1/ca/... and /crl/<ca>.crl
+void register_seal_images(Router& r, ApiContext& api);  // api_seal_images.cpp
+void register_svs(Router& r, ApiContext& api);        // api_svs.cpp
+void register_svs_forms(Router& r, ApiContext& api);  // svs_form.cpp (called by register_svs)
+void register_pki(Router& r, ApiContext& api);        // api_pki.cpp
 
 }  // namespace api
 }  // namespace medsign::server

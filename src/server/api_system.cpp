@@ -205,6 +205,10 @@ void register_api(Router& router, ApiContext& ctx) {
   api::register_time(router, ctx);
   api::register_tsa(router, ctx);
   api::register_tsa_admin(router, ctx);
+  api::register_ca(router, ctx);
+  api::register_seal_images(router, ctx);
+  api::register_svs(router, ctx);
+  api::register_pki(router, ctx);
   api::register_auth(router, ctx);
   api::register_accounts(router, ctx);
   api::register_audit(router, ctx);

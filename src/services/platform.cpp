@@ -1,4 +1,5 @@
 #include "services/platform.h"
+#include "services/svs.h"
 
 #include <fstream>
 
@@ -98,11 +99,13 @@ Result<std::vector<BootstrapCredential>> init_data_dir(const fs::path& data_dir)
   for (auto [unit, type] : {std::pair{"sm2", crypto::KeyType::sm2}, std::pair{"ecdsa", crypto::KeyType::ecdsa_p256},
                             std::pair{"rsa", crypto::KeyType::rsa2048}})
     MEDSIGN_TRY(create_dev_tsa_unit(ks, unit, type));
+  MEDSIGN_TRY(create_dev_signing_keys(ks));
 
   MEDSIGN_TRY(crypto::write_file_atomic(data_dir / "medsign.toml", as_bytes(default_config_toml()), 0600));
   MEDSIGN_ASSIGN(auto p, Platform::open(data_dir));
   MEDSIGN_TRY(p->audit->record({"cli", "offline", "system.init", data_dir.string(), "success", "cli",
                                 "backend=" + p->cfg.database.backend}));
+  MEDSIGN_TRY(init_dev_signing_service(*p));
 
   std::vector<BootstrapCredential> creds;
   for (auto [user, role, title] : {std::tuple{"sysadmin", Role::sysadmin, "System administrator"},
@@ -122,6 +125,32 @@ Result<std::vector<BootstrapCredential>> init_data_dir(const fs::path& data_dir)
   secure_wipe(text.data(), text.size());
   MEDSIGN_TRY(crypto::write_file_atomic(data_dir / "bootstrap" / "first-start.sealed", sealed, 0600));
   return creds;
+}
+
+Status init_dev_signing_service(Platform& p) {
+  MEDSIGN_ASSIGN(auto svs, SvsService::open(p.keys, *p.db, p.audit.get()));
+  const Actor init{"cli", Role::operator_, "cli"};
+  MEDSIGN_TRY(svs->register_key(1, "sm2-sign", "", init));
+  MEDSIGN_TRY(svs->register_key(2, "rsa-sign", "", init));
+  MEDSIGN_ASSIGN(svs, SvsService::open(p.keys, *p.db, p.audit.get()));  // with the keys loaded
+  NewApp dev;
+  dev.name = "dev-app";
+  dev.keys = {1, 2};
+  MEDSIGN_ASSIGN(AppCredentials c, svs->add_app(dev, init));
+  std::string text = nlohmann::json{{"app_id", c.app.id}, {"secret", c.secret}}.dump();
+  MEDSIGN_ASSIGN(Bytes sealed, p.keys.seal_blob(as_bytes(text), "dev-app"));
+  secure_wipe(text.data(), text.size());
+  return crypto::write_file_atomic(p.cfg.data_dir / "bootstrap" / "dev-app.sealed", sealed, 0600);
+}
+
+Result<std::pair<std::string, std::string>> dev_app_credentials(const Platform& p) {
+  fs::path f = p.cfg.data_dir / "bootstrap" / "dev-app.sealed";
+  if (!fs::exists(f)) return Error(Errc::not_found, "this data dir has no development application");
+  MEDSIGN_ASSIGN(Bytes sealed, crypto::read_file(f));
+  MEDSIGN_ASSIGN(SecretBytes plain, p.keys.unseal_blob(sealed, "dev-app"));
+  auto j = nlohmann::json::parse(as_chars(plain.view()), nullptr, false);
+  if (!j.is_object()) return Error(Errc::bad_encoding, "the development application record is damaged");
+  return std::pair{j.value("app_id", ""), j.value("secret", "")};
 }
 
 Result<std::vector<BootstrapCredential>> take_first_start_credentials(const Platform& p) {

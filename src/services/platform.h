@@ -63,6 +63,12 @@ store::DatabaseConfig database_config(const Config& cfg);
 // accounts (a system administrator and an audit administrator). Refuses a dir that is already initialised.
 Result<std::vector<BootstrapCredential>> init_data_dir(const std::filesystem::path& data_dir);
 
+// Registers the development signing keys (index 1 sm2-sign, 2 rsa-sign) and creates the development
+// business application "dev-app" (loopback only, both keys); its credentials are kept sealed in
+// bootstrap/dev-app.sealed for `medsign bench svs --data` and the examples.
+Status init_dev_signing_service(Platform& p);
+// (app id, secret) of the development application.
+Result<std::pair<std::string, std::string>> dev_app_credentials(const Platform& p);
 // The bootstrap credentials kept sealed for the first `serve`; returns them once and deletes the file.
 Result<std::vector<BootstrapCredential>> take_first_start_credentials(const Platform& p);
 

@@ -97,6 +97,144 @@ CREATE INDEX tsa_tokens_time ON tsa_tokens(gen_time);
 CREATE INDEX tsa_tokens_imprint ON tsa_tokens(imprint);
 CREATE INDEX tsa_tokens_requester ON tsa_tokens(requester);
 )sql"},
+    {4, "certificate trust: anchors, projects, lists, verification policies, CRL sources and CRLs",
+     R"sql(
+CREATE TABLE pki_state (
+  id INTEGER PRIMARY KEY,
+  version {bigint} NOT NULL
+);
+INSERT INTO pki_state (id, version) VALUES (1, 0);
+CREATE TABLE pki_certificates (
+  fingerprint TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  der {blob} NOT NULL,
+  created_at {bigint} NOT NULL,
+  created_by TEXT NOT NULL
+);
+CREATE TABLE pki_projects (
+  name TEXT PRIMARY KEY,
+  description TEXT NOT NULL,
+  purpose TEXT NOT NULL,
+  revocation TEXT NOT NULL,
+  crl_grace_ms {bigint} NOT NULL,
+  list_mode TEXT NOT NULL,
+  max_path_length INTEGER NOT NULL,
+  updated_at {bigint} NOT NULL
+);
+CREATE TABLE pki_project_anchors (
+  project TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  PRIMARY KEY (project, fingerprint)
+);
+CREATE TABLE pki_list_entries (
+  project TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  note TEXT NOT NULL,
+  added_at {bigint} NOT NULL,
+  PRIMARY KEY (project, fingerprint)
+);
+CREATE TABLE pki_policies (
+  name TEXT PRIMARY KEY,
+  description TEXT NOT NULL,
+  crl_failure TEXT NOT NULL,
+  updated_at {bigint} NOT NULL
+);
+CREATE TABLE pki_policy_projects (
+  policy TEXT NOT NULL,
+  project TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  PRIMARY KEY (policy, project)
+);
+CREATE TABLE pki_crl_sources (
+  id {bigint} PRIMARY KEY,
+  ca_fingerprint TEXT NOT NULL,
+  url TEXT NOT NULL,
+  interval_s {bigint} NOT NULL,
+  timeout_ms INTEGER NOT NULL,
+  enabled INTEGER NOT NULL,
+  last_fetch_at {bigint} NOT NULL,
+  last_status TEXT NOT NULL,
+  last_error TEXT NOT NULL,
+  next_fetch_at {bigint} NOT NULL,
+  crl_next_update {bigint} NOT NULL,
+  created_at {bigint} NOT NULL
+);
+CREATE TABLE pki_crls (
+  ca_fingerprint TEXT PRIMARY KEY,
+  der {blob} NOT NULL,
+  this_update {bigint} NOT NULL,
+  next_update {bigint} NOT NULL,
+  source TEXT NOT NULL,
+  stored_at {bigint} NOT NULL
+);
+)sql"},
+    {5, "embedded CA: authorities, issued certificates, revocations, CRLs",
+     R"sql(
+CREATE TABLE ca_authorities (
+  name TEXT PRIMARY KEY,
+  parent TEXT NOT NULL,
+  algorithm TEXT NOT NULL,
+  certificate {blob} NOT NULL,
+  sealed_key {blob} NOT NULL,
+  crl_url TEXT NOT NULL,
+  policies TEXT NOT NULL,
+  crl_interval_s {bigint} NOT NULL,
+  crl_number {bigint} NOT NULL,
+  crl {blob},
+  crl_this_update {bigint} NOT NULL,
+  crl_next_update {bigint} NOT NULL,
+  created_at {bigint} NOT NULL
+);
+CREATE TABLE ca_certificates (
+  serial TEXT PRIMARY KEY,
+  ca TEXT NOT NULL,
+  profile TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  not_before {bigint} NOT NULL,
+  not_after {bigint} NOT NULL,
+  issued_at {bigint} NOT NULL,
+  status TEXT NOT NULL,
+  revoked_at {bigint} NOT NULL,
+  reason INTEGER NOT NULL,
+  certificate {blob} NOT NULL,
+  sealed_key {blob}
+);
+CREATE INDEX ca_certificates_ca ON ca_certificates(ca, status);
+CREATE INDEX ca_certificates_issued ON ca_certificates(issued_at);
+)sql"},
+    {10, "signing service: business applications, signing keys, signing log",
+     R"sql(
+CREATE TABLE svs_apps (
+  app_id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  secret_hash {blob} NOT NULL,
+  allow_list TEXT NOT NULL,
+  key_indexes TEXT NOT NULL,
+  policy TEXT NOT NULL,
+  enabled INTEGER NOT NULL,
+  created_at {bigint} NOT NULL
+);
+CREATE TABLE svs_keys (
+  key_index INTEGER PRIMARY KEY,
+  key_name TEXT NOT NULL,
+  access_hash {blob} NOT NULL,
+  created_at {bigint} NOT NULL
+);
+CREATE TABLE svs_log (
+  id {id},
+  ts {bigint} NOT NULL,
+  app_id TEXT NOT NULL,
+  operation TEXT NOT NULL,
+  key_name TEXT NOT NULL,
+  data_sm3 TEXT NOT NULL,
+  result TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  source TEXT NOT NULL
+);
+CREATE INDEX svs_log_ts ON svs_log(ts);
+CREATE INDEX svs_log_app ON svs_log(app_id, ts);
+)sql"},
 };
 
 const std::vector<TableSpec> kTables = {
@@ -113,6 +251,31 @@ const std::vector<TableSpec> kTables = {
     {"tsa_tokens",
      {"serial", "unit", "gen_time", "policy", "hash_algorithm", "imprint", "nonce", "requester", "token"},
      "serial"},
+    {"pki_certificates", {"fingerprint", "kind", "subject", "der", "created_at", "created_by"}, "fingerprint"},
+    {"pki_projects",
+     {"name", "description", "purpose", "revocation", "crl_grace_ms", "list_mode", "max_path_length", "updated_at"},
+     "name"},
+    {"pki_project_anchors", {"project", "fingerprint"}, "project, fingerprint"},
+    {"pki_list_entries", {"project", "fingerprint", "note", "added_at"}, "project, fingerprint"},
+    {"pki_policies", {"name", "description", "crl_failure", "updated_at"}, "name"},
+    {"pki_policy_projects", {"policy", "project", "position"}, "policy, project"},
+    {"pki_crl_sources",
+     {"id", "ca_fingerprint", "url", "interval_s", "timeout_ms", "enabled", "last_fetch_at", "last_status",
+      "last_error", "next_fetch_at", "crl_next_update", "created_at"},
+     "id"},
+    {"pki_crls", {"ca_fingerprint", "der", "this_update", "next_update", "source", "stored_at"}, "ca_fingerprint"},
+    {"ca_authorities",
+     {"name", "parent", "algorithm", "certificate", "sealed_key", "crl_url", "policies", "crl_interval_s", "crl_number",
+      "crl", "crl_this_update", "crl_next_update", "created_at"},
+     "name"},
+    {"ca_certificates",
+     {"serial", "ca", "profile", "subject", "not_before", "not_after", "issued_at", "status", "revoked_at", "reason",
+      "certificate", "sealed_key"},
+     "serial"},
+    {"svs_apps", {"app_id", "name", "secret_hash", "allow_list", "key_indexes", "policy", "enabled", "created_at"},
+     "app_id"},
+    {"svs_keys", {"key_index", "key_name", "access_hash", "created_at"}, "key_index"},
+    {"svs_log", {"id", "ts", "app_id", "operation", "key_name", "data_sm3", "result", "detail", "source"}, "id"},
 };
 }  // namespace
 

@@ -12,6 +12,7 @@
 
 #include "crypto/soft/keystore.h"
 #include "server/tls.h"
+#include "server/svs_http.h"
 #include "server/tsa_http.h"
 #include "store/database.h"
 
@@ -170,12 +171,17 @@ TestServer::TestServer(std::function<void(server::Router&)> extra_routes) {
                                        });
   if (!tsa) throw std::runtime_error("tsa: " + tsa.error().to_string());
   tsa_ = std::move(*tsa);
+  auto svs = services::SvsService::open(platform_->keys, *platform_->db, platform_->audit.get());
+  if (!svs) throw std::runtime_error("svs: " + svs.error().to_string());
+  svs_ = std::move(*svs);
   api_ = std::make_unique<server::ApiContext>(
       server::ApiContext{*platform_, metrics_, [this] { return http_ && http_->draining(); }, "", nullptr, tsa_.get()});
+  api_->svs = svs_.get();
   server::register_api(router_, *api_);
   if (extra_routes) extra_routes(router_);
   http_ = std::make_unique<server::HttpServer>(router_, metrics_, o);
   server::add_tsa_async_routes(*http_, *tsa_, false);
+  server::add_svs_async_routes(*http_, *svs_);
   auto st = http_->start();
   if (!st) throw std::runtime_error("start: " + st.error().to_string());
   server::TsaSocketOptions so;
@@ -186,11 +192,20 @@ TestServer::TestServer(std::function<void(server::Router&)> extra_routes) {
   tsa_sockets_ = std::make_unique<server::TsaSocketServer>(*tsa_, so);
   st = tsa_sockets_->start();
   if (!st) throw std::runtime_error("tsa sockets: " + st.error().to_string());
+  server::SvsSocketOptions vo;
+  vo.tcp_port = 0;
+  vo.udp_port = 0;
+  vo.threads = 1;
+  vo.idle_timeout_ms = 3000;
+  svs_sockets_ = std::make_unique<server::SvsSocketServer>(*svs_, vo);
+  st = svs_sockets_->start();
+  if (!st) throw std::runtime_error("svs sockets: " + st.error().to_string());
   thread_ = std::thread([this] { http_->run(); });
 }
 
 void TestServer::stop() {
   if (tsa_sockets_) tsa_sockets_->stop();
+  if (svs_sockets_) svs_sockets_->stop();
   if (thread_.joinable()) {
     http_->stop();
     thread_.join();

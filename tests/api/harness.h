@@ -16,6 +16,7 @@
 
 #include "server/api.h"
 #include "server/http_server.h"
+#include "server/svs_socket_server.h"
 #include "server/tsa_socket_server.h"
 #include "services/platform.h"
 
@@ -76,6 +77,10 @@ class TestServer {
   int tsa_tcp_port() const { return tsa_sockets_->tcp_port(); }
   int tsa_udp_port() const { return tsa_sockets_->udp_port(); }
   int tls_port() const { return http_->https_port(); }
+  // The signing service and its GM/T 0029 TCP and UDP transports (ephemeral loopback ports).
+  services::SvsService& svs() { return *svs_; }
+  int svs_tcp_port() const { return svs_sockets_->tcp_port(); }
+  int svs_udp_port() const { return svs_sockets_->udp_port(); }
   Client client() { return Client(port()); }
   std::filesystem::path data_dir() const { return dir_; }
   std::string password(const std::string& user) const { return passwords_.at(user); }
@@ -98,6 +103,8 @@ class TestServer {
   std::unique_ptr<server::ApiContext> api_;
   std::unique_ptr<server::HttpServer> http_;
   std::unique_ptr<server::TsaSocketServer> tsa_sockets_;
+  std::unique_ptr<services::SvsService> svs_;
+  std::unique_ptr<server::SvsSocketServer> svs_sockets_;
   std::thread thread_;
   std::mutex clock_mu_;
   std::optional<std::string> clock_problem_;

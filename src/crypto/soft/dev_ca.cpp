@@ -104,6 +104,7 @@ Result<std::string> issue_certificate(const EvpKey& subject, const CertSpec& spe
            add_ext(cert.get(), iss, NID_ext_key_usage, "critical,timeStamping");
       break;
     case CertProfile::audit_key:
+    case CertProfile::document_signing:
       ok = ok && add_ext(cert.get(), iss, NID_basic_constraints, "critical,CA:FALSE") &&
            add_ext(cert.get(), iss, NID_key_usage, "critical,digitalSignature,nonRepudiation");
       break;

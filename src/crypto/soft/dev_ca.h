@@ -11,7 +11,7 @@
 
 namespace medsign::crypto {
 
-enum class CertProfile { root_ca, tls_server, admin_key, audit_key, timestamping };
+enum class CertProfile { root_ca, tls_server, admin_key, audit_key, timestamping, document_signing };
 
 struct CertSpec {
   std::string common_name;

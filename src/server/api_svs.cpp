@@ -1,0 +1,465 @@
+// The signing and verification service over REST (/api/v1/svs/...).
+//
+// Business calls (sign, verify, hash, random, certificates) authenticate the calling application with HTTP
+// Basic (application id : secret) from an allowed address and are answered once their svs_log row has
+// committed. They are asynchronous routes on the HTTP server (svs_routes below), and the same handlers are
+// also registered on the router, which waits for the answer (used by servers without async routes and by
+// the route/spec check).
+//
+// Administration (applications, keys, the signing log) uses the console session: operators manage,
+// auditors read the log.
+#include <future>
+
+#include "asn1/der_time.h"
+#include "common/clock.h"
+#include "crypto/algorithms/hash.h"
+#include "crypto/soft/key_seal.h"
+#include "server/api.h"
+#include "server/svs_http.h"
+#include "svs/message.h"
+
+namespace medsign::server {
+namespace {
+
+using nlohmann::json;
+using services::Permission;
+
+// ---- request helpers ----
+
+Result<services::Caller> app_caller(services::SvsService& svs, const RequestContext& ctx) {
+  std::string h = ctx.header("Authorization");
+  if (h.rfind("Basic ", 0) != 0) {
+    return Error(Errc::unauthenticated, "business calls need HTTP Basic authentication with the application id and secret");
+  }
+  auto raw = base64_decode(std::string_view(h).substr(6));
+  if (!raw) return Error(Errc::unauthenticated, "the Basic credentials are not Base64");
+  std::string cred(raw->begin(), raw->end());
+  auto colon = cred.find(':');
+  if (colon == std::string::npos) return Error(Errc::unauthenticated, "the Basic credentials lack ':'");
+  return svs.authenticate(cred.substr(0, colon), cred.substr(colon + 1), ctx.remote_addr);
+}
+
+Result<Bytes> b64_field(const json& j, const char* name, bool required = true) {
+  if (!j.contains(name) || j[name].is_null()) {
+    if (required) return Error(Errc::missing_field, std::string(name) + ": Base64 required");
+    return Bytes{};
+  }
+  if (!j[name].is_string()) return Error(Errc::invalid_argument, std::string(name) + " must be a Base64 string");
+  auto b = base64_decode(j[name].get<std::string>());
+  if (!b) return Error(Errc::invalid_argument, std::string(name) + " is not valid Base64");
+  return std::move(b).value();
+}
+
+std::string str_field(const json& j, const char* name, std::string fallback = {}) {
+  if (!j.contains(name)) return fallback;
+  if (j[name].is_string()) return j[name].get<std::string>();
+  if (j[name].is_number_integer()) return std::to_string(j[name].get<long long>());
+  return fallback;
+}
+
+Result<int> level_field(const json& j) {
+  if (!j.contains("verify_level")) return 1;
+  if (!j["verify_level"].is_number_integer()) return Error(Errc::invalid_argument, "verify_level must be 0, 1 or 2");
+  int v = j["verify_level"].get<int>();
+  if (v < 0 || v > 2) return Error(Errc::invalid_argument, "verify_level must be 0, 1 or 2");
+  return v;
+}
+
+// A certificate given as Base64 DER or as PEM text, or the certificate of one of the server's keys.
+Result<pki::Certificate> cert_field(services::SvsService& svs, const json& j) {
+  if (j.contains("certificate") && j["certificate"].is_string()) {
+    std::string c = j["certificate"].get<std::string>();
+    if (c.find("-----BEGIN") != std::string::npos) return pki::Certificate::parse(as_bytes(c));
+    auto der = base64_decode(c);
+    if (!der) return Error(Errc::invalid_argument, "certificate is neither PEM nor Base64 DER");
+    return pki::Certificate::parse_der(*der);
+  }
+  std::string key = str_field(j, "key");
+  if (key.empty()) return Error(Errc::missing_field, "certificate (PEM or Base64 DER) or key required");
+  MEDSIGN_ASSIGN(const services::SvsKey* k, svs.find_key(key));
+  return k->certificate;
+}
+
+json verdict_json(const services::SvsVerdict& v) {
+  return {{"valid", v.ok},
+          {"code", v.code},
+          {"code_name", std::string(svs::resp_code_name(v.code))},
+          {"reason", v.reason}};
+}
+
+json cert_summary(const pki::Certificate& c) {
+  return {{"subject", c.subject().to_string()},
+          {"issuer", c.issuer().to_string()},
+          {"serial", c.serial_hex()},
+          {"not_before", iso8601_millis(c.not_before_ms())},
+          {"not_after", iso8601_millis(c.not_after_ms())}};
+}
+
+// Runs `op`, logs the call, answers once the row has committed. `op` returns the JSON answer and sets the
+// log fields; an Error answers with the catalogue error (and is logged as a failure).
+struct Outcome {
+  std::string key;
+  Bytes data;  // what the log's SM3 covers
+  std::string result = "success";
+  std::string detail;
+};
+using Op = std::function<Result<json>(const services::Caller&, const json& body, Outcome& log)>;
+
+void business(services::SvsService& svs, RequestContext& ctx, const char* operation, const Op& op, AsyncDone done) {
+  auto caller = app_caller(svs, ctx);
+  if (!caller) return done(error_response(caller.error(), ctx.request_id));
+  auto body = parse_json_body(ctx);
+  if (!body) return done(error_response(body.error(), ctx.request_id));
+  Outcome log;
+  auto r = op(*caller, *body, log);
+  if (!r) {
+    log.result = "failure";
+    log.detail = r.error().detail;
+  }
+  auto answer = std::make_shared<HttpResponse>(r ? json_response(200, *r) : error_response(r.error(), ctx.request_id));
+  svs.record(*caller, operation, log.key, log.data, log.result, log.detail,
+             [answer, done = std::move(done), rid = ctx.request_id](const Status& st) {
+               if (!st) return done(error_response(Error(Errc::storage_error, "the signing log could not be written"), rid));
+               done(std::move(*answer));
+             });
+}
+
+// ---- business operations ----
+
+Result<json> op_sign_data(services::SvsService& svs, const services::Caller& c, const json& j, Outcome& log) {
+  log.key = str_field(j, "key");
+  if (log.key.empty()) return Error(Errc::missing_field, "key: index or name of the signing key");
+  std::string pw = str_field(j, "key_password");
+  Bytes sig;
+  if (j.contains("digest")) {
+    MEDSIGN_ASSIGN(log.data, b64_field(j, "digest"));
+    MEDSIGN_ASSIGN(sig, svs.sign_digest(c, log.key, log.data, pw));
+  } else {
+    MEDSIGN_ASSIGN(log.data, b64_field(j, "data"));
+    MEDSIGN_ASSIGN(sig, svs.sign_data(c, log.key, log.data, pw));
+  }
+  MEDSIGN_ASSIGN(const services::SvsKey* k, svs.find_key(log.key));
+  return json{{"signature", base64_encode(sig)},
+              {"algorithm", std::string(crypto::signature_alg_name(k->alg))},
+              {"key_index", k->index},
+              {"certificate_serial", k->certificate.serial_hex()}};
+}
+
+Result<json> op_verify_data(services::SvsService& svs, const json& j, Outcome& log) {
+  MEDSIGN_ASSIGN(pki::Certificate cert, cert_field(svs, j));
+  MEDSIGN_ASSIGN(Bytes sig, b64_field(j, "signature"));
+  MEDSIGN_ASSIGN(int level, level_field(j));
+  services::SvsVerdict v;
+  if (j.contains("digest")) {
+    MEDSIGN_ASSIGN(log.data, b64_field(j, "digest"));
+    v = svs.verify_digest(cert, log.data, sig, level, unix_millis());
+  } else {
+    MEDSIGN_ASSIGN(log.data, b64_field(j, "data"));
+    v = svs.verify_data(cert, log.data, sig, level, unix_millis());
+  }
+  log.key = cert.serial_hex();
+  if (!v.ok) {
+    log.result = "invalid";
+    log.detail = v.reason;
+  }
+  json out = verdict_json(v);
+  out["certificate"] = cert_summary(cert);
+  return out;
+}
+
+Result<json> op_sign_message(services::SvsService& svs, const services::Caller& c, const json& j, Outcome& log) {
+  log.key = str_field(j, "key");
+  if (log.key.empty()) return Error(Errc::missing_field, "key: index or name of the signing key");
+  MEDSIGN_ASSIGN(log.data, b64_field(j, "data"));
+  services::SignMessageOptions o;
+  o.detached = j.value("detached", false);
+  o.include_chain = j.value("include_chain", true);
+  o.signed_attributes = j.value("signed_attributes", true);
+  MEDSIGN_ASSIGN(Bytes p7, svs.sign_message(c, log.key, log.data, str_field(j, "key_password"), o, unix_millis()));
+  return json{{"signed_message", base64_encode(p7)}, {"detached", o.detached}};
+}
+
+Result<json> op_verify_message(services::SvsService& svs, const json& j, Outcome& log) {
+  MEDSIGN_ASSIGN(log.data, b64_field(j, "signed_message"));
+  MEDSIGN_ASSIGN(Bytes data, b64_field(j, "data", false));
+  MEDSIGN_ASSIGN(int level, level_field(j));
+  bool detached = j.contains("data");
+  auto v = svs.verify_message(log.data, detached ? std::optional<ByteView>(data) : std::nullopt, level, unix_millis());
+  if (!v.verdict.ok) {
+    log.result = "invalid";
+    log.detail = v.verdict.reason;
+  }
+  json out = verdict_json(v.verdict);
+  if (v.signer) {
+    out["signer"] = cert_summary(*v.signer);
+    log.key = v.signer->serial_hex();
+  }
+  if (v.signing_time_ms) out["signing_time"] = iso8601_millis(*v.signing_time_ms);
+  if (v.content && j.value("return_content", false)) out["content"] = base64_encode(*v.content);
+  return out;
+}
+
+Result<json> op_hash(const json& j, Outcome& log) {
+  std::string alg = str_field(j, "algorithm", "sm3");
+  MEDSIGN_ASSIGN(crypto::HashAlg a, crypto::parse_hash(alg));
+  MEDSIGN_ASSIGN(log.data, b64_field(j, "data"));
+  log.key = alg;
+  return json{{"algorithm", alg}, {"digest", base64_encode(crypto::hash(a, log.data))}};
+}
+
+Result<json> op_random(const json& j, Outcome&) {
+  int n = j.value("length", 32);
+  if (n < 1 || n > 4096) return Error(Errc::invalid_argument, "length must be 1..4096");
+  return json{{"random", base64_encode(crypto::random_bytes(static_cast<std::size_t>(n)))}};
+}
+
+Result<json> op_certificate(services::SvsService& svs, const json& j, Outcome& log) {
+  log.key = str_field(j, "key");
+  MEDSIGN_ASSIGN(const services::SvsKey* k, svs.find_key(log.key));
+  json out = cert_summary(k->certificate);
+  out["certificate"] = base64_encode(k->certificate.der());
+  out["pem"] = k->certificate.to_pem();
+  out["key_index"] = k->index;
+  return out;
+}
+
+Result<json> op_parse_certificate(services::SvsService& svs, const json& j, Outcome& log) {
+  MEDSIGN_ASSIGN(pki::Certificate cert, cert_field(svs, j));
+  log.key = cert.serial_hex();
+  return cert.to_json();
+}
+
+Result<json> op_validate_certificate(services::SvsService& svs, const json& j, Outcome& log) {
+  MEDSIGN_ASSIGN(pki::Certificate cert, cert_field(svs, j));
+  MEDSIGN_ASSIGN(int level, level_field(j));
+  log.key = cert.serial_hex();
+  auto v = svs.check_certificate(cert, level, unix_millis());
+  if (!v.ok) {
+    log.result = "invalid";
+    log.detail = v.reason;
+  }
+  json out = verdict_json(v);
+  out["certificate"] = cert_summary(cert);
+  return out;
+}
+
+struct BusinessRoute {
+  const char* path;
+  const char* operation;
+  std::function<Result<json>(services::SvsService&, const services::Caller&, const json&, Outcome&)> op;
+};
+
+const std::vector<BusinessRoute>& business_routes() {
+  static const std::vector<BusinessRoute> routes = {
+      {"/api/v1/svs/sign-data", "sign_data", op_sign_data},
+      {"/api/v1/svs/verify-data", "verify_data",
+       [](services::SvsService& s, const services::Caller&, const json& j, Outcome& l) { return op_verify_data(s, j, l); }},
+      {"/api/v1/svs/sign-message", "sign_message", op_sign_message},
+      {"/api/v1/svs/verify-message", "verify_message",
+       [](services::SvsService& s, const services::Caller&, const json& j, Outcome& l) { return op_verify_message(s, j, l); }},
+      {"/api/v1/svs/hash", "hash",
+       [](services::SvsService&, const services::Caller&, const json& j, Outcome& l) { return op_hash(j, l); }},
+      {"/api/v1/svs/random", "random",
+       [](services::SvsService&, const services::Caller&, const json& j, Outcome& l) { return op_random(j, l); }},
+      {"/api/v1/svs/certificate", "export_certificate",
+       [](services::SvsService& s, const services::Caller&, const json& j, Outcome& l) { return op_certificate(s, j, l); }},
+      {"/api/v1/svs/parse-certificate", "parse_certificate",
+       [](services::SvsService& s, const services::Caller&, const json& j, Outcome& l) {
+         return op_parse_certificate(s, j, l);
+       }},
+      {"/api/v1/svs/validate-certificate", "validate_certificate",
+       [](services::SvsService& s, const services::Caller&, const json& j, Outcome& l) {
+         return op_validate_certificate(s, j, l);
+       }},
+  };
+  return routes;
+}
+
+void run_business(services::SvsService& svs, const BusinessRoute& br, RequestContext& ctx, AsyncDone done) {
+  business(svs, ctx, br.operation,
+           [&svs, &br](const services::Caller& c, const json& j, Outcome& l) { return br.op(svs, c, j, l); },
+           std::move(done));
+}
+
+// ---- administration ----
+
+json app_json(const services::SvsApp& a) {
+  json allow = json::array();
+  for (const auto& c : a.allow) allow.push_back(c.to_string());
+  return {{"id", a.id},         {"name", a.name},       {"allow", allow},
+          {"keys", a.keys},     {"policy", a.policy},   {"enabled", a.enabled},
+          {"created_at", iso8601_millis(a.created_at_ms)}};
+}
+
+Result<services::NewApp> app_spec(const json& j) {
+  services::NewApp s;
+  s.name = j.value("name", "");
+  if (j.contains("allow")) {
+    if (!j["allow"].is_array()) return Error(Errc::invalid_argument, "allow must be a list of addresses or CIDR prefixes");
+    s.allow.clear();
+    for (const auto& a : j["allow"]) {
+      if (!a.is_string()) return Error(Errc::invalid_argument, "allow entries must be strings");
+      s.allow.push_back(a.get<std::string>());
+    }
+  }
+  if (j.contains("keys")) {
+    if (!j["keys"].is_array()) return Error(Errc::invalid_argument, "keys must be a list of key indexes");
+    for (const auto& k : j["keys"]) {
+      if (!k.is_number_integer()) return Error(Errc::invalid_argument, "keys entries must be key indexes");
+      s.keys.push_back(k.get<int>());
+    }
+  }
+  s.policy = j.value("policy", "");
+  return s;
+}
+
+HttpResponse unavailable(const RequestContext& ctx) {
+  return error_response(Error(Errc::unavailable, "the signing service is not enabled on this node"), ctx.request_id);
+}
+
+}  // namespace
+
+void add_svs_async_routes(HttpServer& http, services::SvsService& svs) {
+  for (const auto& br : business_routes()) {
+    http.add_async_route(http::verb::post, br.path,
+                         [&svs, &br](RequestContext& ctx, AsyncDone done) { run_business(svs, br, ctx, std::move(done)); },
+                         AsyncRouteOptions{false});
+  }
+  add_svs_form_async_routes(http, svs);
+}
+
+namespace api {
+
+void register_svs(Router& r, ApiContext& api) {
+  register_svs_forms(r, api);
+  // Business routes on the router: the same handlers, waiting for the answer.
+  for (const auto& br : business_routes()) {
+    r.add(http::verb::post, br.path, [&api, &br](RequestContext& ctx) {
+      if (!api.svs) return unavailable(ctx);
+      std::promise<HttpResponse> p;
+      auto f = p.get_future();
+      run_business(*api.svs, br, ctx, [&p](HttpResponse res) { p.set_value(std::move(res)); });
+      return f.get();
+    });
+  }
+
+  r.add(http::verb::get, "/api/v1/svs/apps", [&api](RequestContext& ctx) {
+    auto a = authorize(api, ctx, Permission::operate_business);
+    if (!a) return error_response(a.error(), ctx.request_id);
+    if (!api.svs) return unavailable(ctx);
+    json apps = json::array();
+    for (const auto& app : api.svs->list_apps()) apps.push_back(app_json(app));
+    return json_response(200, {{"apps", apps}});
+  });
+  r.add(http::verb::post, "/api/v1/svs/apps", [&api](RequestContext& ctx) {
+    auto a = authorize(api, ctx, Permission::operate_business);
+    if (!a) return error_response(a.error(), ctx.request_id);
+    if (!api.svs) return unavailable(ctx);
+    auto j = parse_json_body(ctx);
+    if (!j) return error_response(j.error(), ctx.request_id);
+    auto spec = app_spec(*j);
+    if (!spec) return error_response(spec.error(), ctx.request_id);
+    auto c = api.svs->add_app(*spec, a->actor);
+    if (!c) return error_response(c.error(), ctx.request_id);
+    json out = app_json(c->app);
+    out["secret"] = c->secret;
+    return json_response(201, out);
+  });
+  r.add(http::verb::get, "/api/v1/svs/apps/{id}", [&api](RequestContext& ctx) {
+    auto a = authorize(api, ctx, Permission::operate_business);
+    if (!a) return error_response(a.error(), ctx.request_id);
+    if (!api.svs) return unavailable(ctx);
+    auto app = api.svs->get_app(ctx.path_params["id"]);
+    if (!app) return error_response(app.error(), ctx.request_id);
+    return json_response(200, app_json(*app));
+  });
+  r.add(http::verb::put, "/api/v1/svs/apps/{id}", [&api](RequestContext& ctx) {
+    auto a = authorize(api, ctx, Permission::operate_business);
+    if (!a) return error_response(a.error(), ctx.request_id);
+    if (!api.svs) return unavailable(ctx);
+    auto j = parse_json_body(ctx);
+    if (!j) return error_response(j.error(), ctx.request_id);
+    auto spec = app_spec(*j);
+    if (!spec) return error_response(spec.error(), ctx.request_id);
+    auto st = api.svs->update_app(ctx.path_params["id"], *spec, a->actor);
+    if (!st) return error_response(st.error(), ctx.request_id);
+    return json_response(200, app_json(api.svs->get_app(ctx.path_params["id"]).value()));
+  });
+  for (const char* action : {"enable", "disable", "rotate-secret"}) {
+    r.add(http::verb::post, std::string("/api/v1/svs/apps/{id}/") + action, [&api, action](RequestContext& ctx) {
+      auto a = authorize(api, ctx, Permission::operate_business);
+      if (!a) return error_response(a.error(), ctx.request_id);
+      if (!api.svs) return unavailable(ctx);
+      const std::string id = ctx.path_params["id"];
+      if (std::string_view(action) == "rotate-secret") {
+        auto c = api.svs->rotate_secret(id, a->actor);
+        if (!c) return error_response(c.error(), ctx.request_id);
+        json out = app_json(c->app);
+        out["secret"] = c->secret;
+        return json_response(200, out);
+      }
+      auto st = api.svs->set_app_enabled(id, std::string_view(action) == "enable", a->actor);
+      if (!st) return error_response(st.error(), ctx.request_id);
+      return json_response(200, app_json(api.svs->get_app(id).value()));
+    });
+  }
+  r.add(http::verb::get, "/api/v1/svs/keys", [&api](RequestContext& ctx) {
+    auto a = authorize(api, ctx, Permission::operate_business);
+    if (!a) return error_response(a.error(), ctx.request_id);
+    if (!api.svs) return unavailable(ctx);
+    json keys = json::array();
+    for (const auto& k : api.svs->keys()) {
+      json c = cert_summary(k.certificate);
+      keys.push_back({{"index", k.index},
+                      {"name", k.name},
+                      {"algorithm", std::string(crypto::signature_alg_name(k.alg))},
+                      {"access_code", k.has_access_code},
+                      {"certificate", c}});
+    }
+    return json_response(200, {{"keys", keys}});
+  });
+  r.add(http::verb::get, "/api/v1/svs/log", [&api](RequestContext& ctx) {
+    auto a = authorize(api, ctx, std::nullopt);
+    if (!a) return error_response(a.error(), ctx.request_id);
+    auto role = a->actor.role;
+    if (!services::allowed(role, Permission::operate_business) && !services::allowed(role, Permission::read_audit)) {
+      return error_response(Error(Errc::forbidden, "operators and auditors may read the signing log"), ctx.request_id);
+    }
+    if (!api.svs) return unavailable(ctx);
+    services::SvsLogQuery q;
+    q.app_id = ctx.query_or("app", "");
+    q.operation = ctx.query_or("operation", "");
+    q.result = ctx.query_or("result", "");
+    for (const char* k : {"from", "to"}) {
+      std::string v = ctx.query_or(k, "");
+      if (v.empty()) continue;
+      std::int64_t ms = parse_iso8601_millis(v);
+      if (ms < 0) return error_response(Error(Errc::invalid_argument, std::string(k) + " must be an ISO 8601 UTC time"), ctx.request_id);
+      (k[0] == 'f' ? q.from_ms : q.to_ms) = ms;
+    }
+    try {
+      q.limit = std::stoi(ctx.query_or("limit", "100"));
+      q.offset = std::stoi(ctx.query_or("offset", "0"));
+    } catch (const std::exception&) {
+      return error_response(Error(Errc::invalid_argument, "limit and offset must be numbers"), ctx.request_id);
+    }
+    auto rows = api.svs->query_log(q);
+    if (!rows) return error_response(rows.error(), ctx.request_id);
+    json out = json::array();
+    for (const auto& row : *rows) {
+      out.push_back({{"id", row.id},
+                     {"time", iso8601_millis(row.ts_ms)},
+                     {"app", row.app_id},
+                     {"operation", row.operation},
+                     {"key", row.key},
+                     {"data_sm3", row.data_sm3},
+                     {"result", row.result},
+                     {"detail", row.detail},
+                     {"source", row.source}});
+    }
+    return json_response(200, {{"entries", out}});
+  });
+}
+
+}  // namespace api
+}  // namespace medsign::server

@@ -1,0 +1,44 @@
+// A load generator for the signing service: N keep-alive connections over REST (HTTP/1.1 JSON with the
+// application's Basic credentials) or the GM/T 0029 binary protocol, each sending its next request as soon
+// as the previous answer arrives, for a fixed time. Every answer is checked (HTTP 200 and "valid": true for
+// verifications; respValue 0 for the binary protocol). Latencies are per request.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "common/bytes.h"
+#include "common/error.h"
+
+namespace medsign::server::svs_load {
+
+struct Options {
+  std::string url;     // http://host:port (REST)
+  std::string binary;  // host:port of the GM/T 0029 TCP transport
+  std::string op = "verify";  // verify | sign
+  std::string key = "1";      // key index or name on the server
+  std::string app_id, secret;
+  int verify_level = 1;
+  int connections = 32;
+  double seconds = 10;
+  int threads = 1;
+  std::size_t data_size = 32;
+};
+
+struct Report {
+  std::string target, op, key;
+  int connections = 0;
+  double seconds = 0;
+  std::uint64_t ok = 0, errors = 0;
+  double requests_per_s = 0;
+  double p50_ms = 0, p99_ms = 0, max_ms = 0, mean_ms = 0;
+  std::string first_error;
+  nlohmann::json to_json() const;
+  std::string to_text() const;
+};
+
+Result<Report> run(const Options& o);
+
+}  // namespace medsign::server::svs_load
