@@ -16,7 +16,7 @@ step() {  # step NAME COMMAND...
 }
 
 step "unit (release)" ctest --test-dir build -L unit --output-on-failure -j 2
-step "unit (asan+ubsan)" env ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+step "unit (asan+ubsan)" env ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$ROOT/tests/lsan.supp UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan -L unit --output-on-failure -j 2
 
 # Constant-time check of SM2 secret paths (ctgrind: secrets marked undefined under memcheck).

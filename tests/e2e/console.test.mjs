@@ -202,7 +202,7 @@ describe('audit_admin (bootstrap SM2 key)', () => {
   test('signs in, changes password, sees only its pages', async () => {
     await signIn(page, { username: 'auditadmin', password: env.auditadminPw, keyFile: join(env.data, 'bootstrap/auditadmin.key.pem'), pin: env.auditadminPw });
     await changeOneTimePassword(page, env.auditadminPw, NEW_PW.auditadmin);
-    assert.deepEqual(await navLabels(page), ['运行概览', '时间源', '审计员账户', '时间戳服务', '审计日志', '修改密码']);
+    assert.deepEqual(await navLabels(page), ['运行概览', '时间源', '审计员账户', '时间戳服务', '签名服务', '审计日志', '修改密码']);
     page.assertNoErrors();
   });
 
@@ -245,7 +245,7 @@ describe('operator (ECDSA P-256 soft key made in the console)', () => {
   test('signs in with the downloaded key and lists keys', async () => {
     await signIn(page, { username: 'op1', password: people.op1.otp, keyFile: people.op1.keyFile, pin: people.op1.otp });
     await changeOneTimePassword(page, people.op1.otp, NEW_PW.op1);
-    assert.deepEqual(await navLabels(page), ['运行概览', '时间源', '密钥管理', '时间戳服务', '修改密码']);
+    assert.deepEqual(await navLabels(page), ['运行概览', '时间源', '密钥管理', '时间戳服务', '签名服务', '修改密码']);
     await gotoPage(page, 'keys');
     const keys = (await page.api('/api/v1/keys')).body.keys;
     assert.ok(keys.length > 0);
@@ -311,6 +311,56 @@ describe('operator (ECDSA P-256 soft key made in the console)', () => {
     assert.deepEqual(readFileSync(await again.path()), tsrBytes);
     page.assertNoErrors();
   });
+  test('registers a business application, uses its one-time secret and finds the call in the signing log', async () => {
+    await gotoPage(page, 'signing');
+    await page.locator('tr[data-key-index="1"]').waitFor();
+    await page.getByRole('button', { name: /注册应用/ }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.locator('#app-name').fill('EMR 电子病历');
+    await dialog.getByLabel(/1 · sm2-sign/).check();
+    await shot(page, 'operator-signing-register');
+    await dialog.getByRole('button', { name: '注册' }).click();
+    const id = (await page.getByTestId('app-id').textContent()).trim();
+    const secret = (await page.getByTestId('app-secret').textContent()).trim();
+    assert.match(id, /^app-[0-9a-f]{16}$/);
+    assert.ok(secret.length >= 30);
+    await shot(page, 'operator-signing-secret');
+    await page.getByRole('dialog').getByRole('button', { name: '关闭' }).first().click();
+    await page.locator('tr[data-app="EMR 电子病历"]').getByText('启用').first().waitFor();
+
+    // The business system signs with its credentials; the call is in the log.
+    const auth = 'Basic ' + Buffer.from(`${id}:${secret}`).toString('base64');
+    const res = await fetch(`${env.base}/api/v1/svs/sign-data`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: auth },
+      body: JSON.stringify({ key: '1', data: Buffer.from('病历 0042').toString('base64') }),
+    });
+    assert.equal(res.status, 200);
+    assert.equal((await res.json()).algorithm, 'sm2-sm3');
+    const denied = await fetch(`${env.base}/api/v1/svs/sign-data`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: auth },
+      body: JSON.stringify({ key: '2', data: 'AA==' }),
+    });
+    assert.equal(denied.status, 403, 'key 2 was not granted');
+
+    await page.locator('#svs-app').fill(id);
+    await page.getByRole('button', { name: '查询' }).click();
+    await page.locator('tbody tr[data-log-id]').nth(1).waitFor();
+    assert.equal(await page.locator('tbody tr[data-log-id]').count(), 2);
+    await shot(page, 'operator-signing');
+
+    // Disabling the application stops it at once.
+    await page.locator('tr[data-app="EMR 电子病历"]').getByRole('button', { name: '停用' }).click();
+    await page.locator('tr[data-app="EMR 电子病历"]').getByText('停用').first().waitFor();
+    const off = await fetch(`${env.base}/api/v1/svs/hash`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: auth },
+      body: JSON.stringify({ data: 'AA==' }),
+    });
+    assert.equal(off.status, 401);
+    page.assertNoErrors();
+  });
 });
 
 describe('auditor (RSA-2048 soft key made in the console)', () => {
@@ -321,7 +371,7 @@ describe('auditor (RSA-2048 soft key made in the console)', () => {
   test('signs in and changes the one-time password', async () => {
     await signIn(page, { username: 'aud1', password: people.aud1.otp, keyFile: people.aud1.keyFile, pin: people.aud1.otp });
     await changeOneTimePassword(page, people.aud1.otp, NEW_PW.aud1);
-    assert.deepEqual(await navLabels(page), ['运行概览', '时间源', '时间戳服务', '审计日志', '修改密码']);
+    assert.deepEqual(await navLabels(page), ['运行概览', '时间源', '时间戳服务', '签名服务', '审计日志', '修改密码']);
     page.assertNoErrors();
   });
 

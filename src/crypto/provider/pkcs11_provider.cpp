@@ -94,7 +94,9 @@ Result<std::shared_ptr<Module>> load_module(const std::string& path) {
   if (auto m = g_modules[path].lock()) return m;
   auto m = std::make_shared<Module>();
   m->path = path;
-  m->handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  // RTLD_NODELETE: vendor modules stay mapped for the life of the process (many do not survive being
+  // unloaded and loaded again, and their static state stays reachable).
+  m->handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
   if (!m->handle) {
     const char* why = dlerror();
     return Error(Errc::provider_library_missing, "cannot load " + path + ": " + (why ? why : "unknown reason"));

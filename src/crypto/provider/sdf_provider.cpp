@@ -474,7 +474,9 @@ Result<std::unique_ptr<Provider>> open_sdf_provider(const std::string& path) {
   if (path.empty()) return Error(Errc::provider_library_missing, "no SDF library path given");
   auto lib = std::make_shared<SdfLibrary>();
   lib->path = path;
-  lib->handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  // RTLD_NODELETE: vendor libraries stay mapped for the life of the process (many do not survive being
+  // unloaded and loaded again, and their static state stays reachable).
+  lib->handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
   if (lib->handle == nullptr) {
     const char* why = dlerror();
     return Error(Errc::provider_library_missing, "cannot load " + path + ": " + (why ? why : "unknown reason"));

@@ -8,6 +8,7 @@ import { DashboardPage } from './pages/DashboardPage';
 import { KeysPage } from './pages/KeysPage';
 import { LoginPage } from './pages/LoginPage';
 import { PasswordPage } from './pages/PasswordPage';
+import { SigningPage } from './pages/SigningPage';
 import { TimePage } from './pages/TimePage';
 import { TimestampsPage } from './pages/TimestampsPage';
 import { pageFromHash, pagesFor, type PageId } from './routes';
@@ -18,6 +19,7 @@ const VIEWS: Record<PageId, ComponentType> = {
   dashboard: DashboardPage,
   time: TimePage,
   timestamps: TimestampsPage,
+  signing: SigningPage,
   accounts: AccountsPage,
   config: ConfigPage,
   backup: BackupPage,

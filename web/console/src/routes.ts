@@ -4,7 +4,7 @@ import type { MessageKey } from './i18n/dict';
 import type { IconName } from './components/Icon';
 
 export type PageId =
-  | 'dashboard' | 'time' | 'accounts' | 'config' | 'backup' | 'keys' | 'timestamps' | 'audit' | 'password';
+  | 'dashboard' | 'time' | 'accounts' | 'config' | 'backup' | 'keys' | 'timestamps' | 'signing' | 'audit' | 'password';
 
 export interface PageDef {
   id: PageId;
@@ -31,6 +31,12 @@ export const PAGES: PageDef[] = [
     id: 'timestamps',
     icon: 'stamp',
     label: () => 'nav.timestamps',
+    allowed: (p) => p.includes('operate_business') || p.includes('read_audit'),
+  },
+  {
+    id: 'signing',
+    icon: 'shield',
+    label: () => 'nav.signing',
     allowed: (p) => p.includes('operate_business') || p.includes('read_audit'),
   },
   { id: 'audit', icon: 'list', label: () => 'nav.audit', allowed: has('read_audit') },

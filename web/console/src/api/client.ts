@@ -4,7 +4,7 @@ import { PATHS, fillPath } from './paths';
 import type {
   Account, ApiErrorBody, AuditFilter, AuditPage, AuditVerifyReport, Challenge, CreatedAccount, KeyInfo,
   NewAccount, Role, SessionInfo, SettingsImportResult, SystemConfig, SystemStatus, TimeStatus, TsaTokenDetails,
-  TsaTokenFilter, TsaTokenPage, TsaUnit,
+  SvsApp, SvsKey, SvsLogEntry, SvsLogFilter, TsaTokenFilter, TsaTokenPage, TsaUnit,
 } from './types';
 
 export class ApiError extends Error {
@@ -131,6 +131,13 @@ export const api = {
 
   timeStatus: () => json<TimeStatus>('GET', PATHS.timeStatus),
   tsaUnits: () => json<{ enabled: boolean; units: TsaUnit[] }>('GET', PATHS.tsaUnits),
+  svsApps: () => json<{ apps: SvsApp[] }>('GET', PATHS.svsApps),
+  svsCreateApp: (a: { name: string; allow: string[]; keys: number[] }) => json<SvsApp>('POST', PATHS.svsApps, { json: a }),
+  svsSetEnabled: (id: string, enabled: boolean) =>
+    json<SvsApp>('POST', enabled ? PATHS.svsAppEnable : PATHS.svsAppDisable, { params: { id } }),
+  svsRotateSecret: (id: string) => json<SvsApp>('POST', PATHS.svsAppRotate, { params: { id } }),
+  svsKeys: () => json<{ keys: SvsKey[] }>('GET', PATHS.svsKeys),
+  svsLog: (f: SvsLogFilter) => json<{ entries: SvsLogEntry[] }>('GET', PATHS.svsLog, { query: { ...f } }),
   tsaTokens: (f: TsaTokenFilter) => json<TsaTokenPage>('GET', PATHS.tsaTokens, { query: { ...f } }),
   tsaToken: (serial: string) => json<TsaTokenDetails>('GET', PATHS.tsaToken, { params: { serial } }),
   tsaTokenUrl: (serial: string, format: 'reply' | 'token' = 'reply') =>

@@ -28,6 +28,13 @@ export const PATHS = {
   timeStatus: '/api/v1/time/status',
   tsaUnits: '/api/v1/tsa/units',
   tsaTokens: '/api/v1/tsa/tokens',
+  svsApps: '/api/v1/svs/apps',
+  svsApp: '/api/v1/svs/apps/{id}',
+  svsAppEnable: '/api/v1/svs/apps/{id}/enable',
+  svsAppDisable: '/api/v1/svs/apps/{id}/disable',
+  svsAppRotate: '/api/v1/svs/apps/{id}/rotate-secret',
+  svsKeys: '/api/v1/svs/keys',
+  svsLog: '/api/v1/svs/log',
   tsaToken: '/api/v1/tsa/tokens/{serial}',
   tsaTokenFile: '/api/v1/tsa/tokens/{serial}/token',
 } as const;

@@ -247,3 +247,43 @@ export interface TsaTokenFilter {
   page?: number;
   page_size?: number;
 }
+
+export interface SvsApp {
+  id: string;
+  name: string;
+  allow: string[];
+  keys: number[];
+  policy: string;
+  enabled: boolean;
+  created_at: string;
+  /** Only in the answer that creates the application or rotates its secret. */
+  secret?: string;
+}
+
+export interface SvsKey {
+  index: number;
+  name: string;
+  algorithm: string;
+  access_code: boolean;
+  certificate: { subject: string; issuer: string; serial: string; not_before: string; not_after: string };
+}
+
+export interface SvsLogEntry {
+  id: number;
+  time: string;
+  app: string;
+  operation: string;
+  key: string;
+  data_sm3: string;
+  result: string;
+  detail: string;
+  source: string;
+}
+
+export interface SvsLogFilter {
+  app?: string;
+  operation?: string;
+  result?: string;
+  limit?: number;
+  offset?: number;
+}
