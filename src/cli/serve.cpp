@@ -98,6 +98,7 @@ int serve(const fs::path& data_dir) {
   server::ApiContext api{p, metrics, [&http] { return http && http->draining(); }, web_root, &clock, tsa.get()};
   api.svs = svs.get();
   server::register_api(router, api);
+  if (svs && api.pki) svs->set_policies(api.pki);  // applications' named verification policies
   // Scheduled CRL downloads of the certificate trust policies (stops before the platform closes).
   std::optional<services::CrlFetchTimer> crl_timer;
   if (api.pki) crl_timer.emplace(*api.pki, 30000);

@@ -145,17 +145,17 @@ Result<json> op_sign_data(services::SvsService& svs, const services::Caller& c, 
               {"certificate_serial", k->certificate.serial_hex()}};
 }
 
-Result<json> op_verify_data(services::SvsService& svs, const json& j, Outcome& log) {
+Result<json> op_verify_data(services::SvsService& svs, const services::Caller& c, const json& j, Outcome& log) {
   MEDSIGN_ASSIGN(pki::Certificate cert, cert_field(svs, j));
   MEDSIGN_ASSIGN(Bytes sig, b64_field(j, "signature"));
   MEDSIGN_ASSIGN(int level, level_field(j));
   services::SvsVerdict v;
   if (j.contains("digest")) {
     MEDSIGN_ASSIGN(log.data, b64_field(j, "digest"));
-    v = svs.verify_digest(cert, log.data, sig, level, unix_millis());
+    v = svs.verify_digest(cert, log.data, sig, level, unix_millis(), &c);
   } else {
     MEDSIGN_ASSIGN(log.data, b64_field(j, "data"));
-    v = svs.verify_data(cert, log.data, sig, level, unix_millis());
+    v = svs.verify_data(cert, log.data, sig, level, unix_millis(), &c);
   }
   log.key = cert.serial_hex();
   if (!v.ok) {
@@ -179,12 +179,12 @@ Result<json> op_sign_message(services::SvsService& svs, const services::Caller& 
   return json{{"signed_message", base64_encode(p7)}, {"detached", o.detached}};
 }
 
-Result<json> op_verify_message(services::SvsService& svs, const json& j, Outcome& log) {
+Result<json> op_verify_message(services::SvsService& svs, const services::Caller& c, const json& j, Outcome& log) {
   MEDSIGN_ASSIGN(log.data, b64_field(j, "signed_message"));
   MEDSIGN_ASSIGN(Bytes data, b64_field(j, "data", false));
   MEDSIGN_ASSIGN(int level, level_field(j));
   bool detached = j.contains("data");
-  auto v = svs.verify_message(log.data, detached ? std::optional<ByteView>(data) : std::nullopt, level, unix_millis());
+  auto v = svs.verify_message(log.data, detached ? std::optional<ByteView>(data) : std::nullopt, level, unix_millis(), &c);
   if (!v.verdict.ok) {
     log.result = "invalid";
     log.detail = v.verdict.reason;
@@ -229,11 +229,11 @@ Result<json> op_parse_certificate(services::SvsService& svs, const json& j, Outc
   return cert.to_json();
 }
 
-Result<json> op_validate_certificate(services::SvsService& svs, const json& j, Outcome& log) {
+Result<json> op_validate_certificate(services::SvsService& svs, const services::Caller& c, const json& j, Outcome& log) {
   MEDSIGN_ASSIGN(pki::Certificate cert, cert_field(svs, j));
   MEDSIGN_ASSIGN(int level, level_field(j));
   log.key = cert.serial_hex();
-  auto v = svs.check_certificate(cert, level, unix_millis());
+  auto v = svs.check_certificate_for(&c, cert, level, unix_millis());
   if (!v.ok) {
     log.result = "invalid";
     log.detail = v.reason;
@@ -252,11 +252,9 @@ struct BusinessRoute {
 const std::vector<BusinessRoute>& business_routes() {
   static const std::vector<BusinessRoute> routes = {
       {"/api/v1/svs/sign-data", "sign_data", op_sign_data},
-      {"/api/v1/svs/verify-data", "verify_data",
-       [](services::SvsService& s, const services::Caller&, const json& j, Outcome& l) { return op_verify_data(s, j, l); }},
+      {"/api/v1/svs/verify-data", "verify_data", op_verify_data},
       {"/api/v1/svs/sign-message", "sign_message", op_sign_message},
-      {"/api/v1/svs/verify-message", "verify_message",
-       [](services::SvsService& s, const services::Caller&, const json& j, Outcome& l) { return op_verify_message(s, j, l); }},
+      {"/api/v1/svs/verify-message", "verify_message", op_verify_message},
       {"/api/v1/svs/hash", "hash",
        [](services::SvsService&, const services::Caller&, const json& j, Outcome& l) { return op_hash(j, l); }},
       {"/api/v1/svs/random", "random",
@@ -267,10 +265,7 @@ const std::vector<BusinessRoute>& business_routes() {
        [](services::SvsService& s, const services::Caller&, const json& j, Outcome& l) {
          return op_parse_certificate(s, j, l);
        }},
-      {"/api/v1/svs/validate-certificate", "validate_certificate",
-       [](services::SvsService& s, const services::Caller&, const json& j, Outcome& l) {
-         return op_validate_certificate(s, j, l);
-       }},
+      {"/api/v1/svs/validate-certificate", "validate_certificate", op_validate_certificate},
   };
   return routes;
 }

@@ -452,7 +452,11 @@ Result<Caller> SvsService::caller_for_address(const std::string& source) const {
   for (const auto& [id, e] : apps_) {
     if (!e.app.enabled) continue;
     for (const auto& c : e.app.allow) {
-      if (c.prefix > best_prefix && c.contains(*addr)) {
+      if (!c.contains(*addr)) continue;
+      // The most specific entry wins; among equally specific ones, the application registered first.
+      bool earlier = best != nullptr && (e.app.created_at_ms < best->app.created_at_ms ||
+                                         (e.app.created_at_ms == best->app.created_at_ms && e.app.id < best->app.id));
+      if (c.prefix > best_prefix || (c.prefix == best_prefix && earlier)) {
         best = &e;
         best_prefix = c.prefix;
       }
@@ -522,6 +526,18 @@ Result<Bytes> SvsService::sign_digest(const Caller& c, const std::string& key, B
   return k->signer.sign_digest(digest);
 }
 
+namespace {
+std::uint32_t code_for_reason(pki::ValidationReason reason) {
+  switch (reason) {
+    case pki::ValidationReason::revoked: return svs::kErrorCertRevoked;
+    case pki::ValidationReason::crl_unavailable: return svs::kErrorServerConnect;
+    case pki::ValidationReason::expired: return svs::kErrorCertInvalidAfter;
+    case pki::ValidationReason::not_yet_valid: return svs::kErrorCertInvalidBefore;
+    default: return svs::kErrorCert;
+  }
+}
+}  // namespace
+
 SvsVerdict SvsService::check_certificate(const pki::Certificate& cert, int verify_level, std::int64_t now_ms) const {
   if (now_ms < cert.not_before_ms()) return bad(svs::kErrorCertInvalidBefore, "the certificate is not yet valid");
   if (now_ms > cert.not_after_ms()) return bad(svs::kErrorCertInvalidAfter, "the certificate has expired");
@@ -531,15 +547,25 @@ SvsVerdict SvsService::check_certificate(const pki::Certificate& cert, int verif
       std::shared_lock lock(mu_);
       r = validations_.validate(cert, now_ms, verify_level >= 2 ? crl_policy_ : chain_policy_, crls_);
     }
-    if (!r.ok) {
-      std::uint32_t code = r.reason == pki::ValidationReason::revoked          ? svs::kErrorCertRevoked
-                           : r.reason == pki::ValidationReason::crl_unavailable ? svs::kErrorServerConnect
-                           : r.reason == pki::ValidationReason::expired         ? svs::kErrorCertInvalidAfter
-                           : r.reason == pki::ValidationReason::not_yet_valid   ? svs::kErrorCertInvalidBefore
-                                                                                 : svs::kErrorCert;
-      return bad(code, r.detail);
-    }
+    if (!r.ok) return bad(code_for_reason(r.reason), r.detail);
   }
+  return {true, svs::kSuccess, ""};
+}
+
+SvsVerdict SvsService::check_certificate_for(const Caller* caller, const pki::Certificate& cert, int verify_level,
+                                             std::int64_t now_ms) const {
+  std::string policy;
+  if (caller != nullptr && verify_level >= 1) {
+    std::shared_lock lock(mu_);
+    if (auto it = apps_.find(caller->app_id); it != apps_.end()) policy = it->second.app.policy;
+  }
+  if (policy.empty()) return check_certificate(cert, verify_level, now_ms);
+  if (now_ms < cert.not_before_ms()) return bad(svs::kErrorCertInvalidBefore, "the certificate is not yet valid");
+  if (now_ms > cert.not_after_ms()) return bad(svs::kErrorCertInvalidAfter, "the certificate has expired");
+  if (!policies_) return bad(svs::kErrorCert, "verification policy " + policy + " is not available on this node");
+  auto r = policies_->verify(VerifyRequest{policy, cert.der(), now_ms});
+  if (!r) return bad(svs::kErrorCert, "verification policy " + policy + ": " + r.error().detail);
+  if (!r->ok) return bad(code_for_reason(r->reason), r->detail);
   return {true, svs::kSuccess, ""};
 }
 
@@ -558,19 +584,19 @@ Result<crypto::Verifier> SvsService::verifier_for(const pki::Certificate& cert) 
 }
 
 SvsVerdict SvsService::verify_data(const pki::Certificate& cert, ByteView data, ByteView signature, int verify_level,
-                                   std::int64_t now_ms) const {
+                                   std::int64_t now_ms, const Caller* caller) const {
   auto v = verifier_for(cert);
   if (!v) return bad(svs::kErrorCertDecode, v.error().detail);
   if (auto st = v->verify(data, signature); !st) return bad(svs::kInvalidSignature, "the signature does not verify");
-  return check_certificate(cert, verify_level, now_ms);
+  return check_certificate_for(caller, cert, verify_level, now_ms);
 }
 
 SvsVerdict SvsService::verify_digest(const pki::Certificate& cert, ByteView digest, ByteView signature,
-                                     int verify_level, std::int64_t now_ms) const {
+                                     int verify_level, std::int64_t now_ms, const Caller* caller) const {
   auto v = verifier_for(cert);
   if (!v) return bad(svs::kErrorCertDecode, v.error().detail);
   if (auto st = v->verify_digest(digest, signature); !st) return bad(svs::kInvalidSignature, "the signature does not verify");
-  return check_certificate(cert, verify_level, now_ms);
+  return check_certificate_for(caller, cert, verify_level, now_ms);
 }
 
 Result<Bytes> SvsService::sign_message(const Caller& c, const std::string& key, ByteView data,
@@ -593,7 +619,7 @@ Result<Bytes> SvsService::sign_message(const Caller& c, const std::string& key, 
 }
 
 SvsMessageVerdict SvsService::verify_message(ByteView signed_message, std::optional<ByteView> detached,
-                                             int verify_level, std::int64_t now_ms) const {
+                                             int verify_level, std::int64_t now_ms, const Caller* caller) const {
   SvsMessageVerdict out;
   auto sd = cms::parse_signed_data(signed_message);
   if (!sd) {
@@ -617,7 +643,7 @@ SvsMessageVerdict SvsService::verify_message(ByteView signed_message, std::optio
       out.verdict = bad(c.certificate ? svs::kInvalidSignature : svs::kErrorCert, c.problem);
       return out;
     }
-    out.verdict = check_certificate(*c.certificate, verify_level, c.signing_time_ms.value_or(now_ms));
+    out.verdict = check_certificate_for(caller, *c.certificate, verify_level, c.signing_time_ms.value_or(now_ms));
     if (!out.verdict.ok) return out;
   }
   return out;

@@ -5,7 +5,8 @@
 // once; only its HMAC is stored), an address allow-list (CIDR), the signing keys it may use and the
 // verification policy that applies. REST calls authenticate with HTTP Basic (id:secret) from an allowed
 // address; the binary protocol and the HTTP forms, which carry no credentials, identify the application by
-// its source address (the most specific allow-list entry wins).
+// its source address (the most specific allow-list entry wins; ties go to the application registered
+// first).
 //
 // Signing keys: numbered by key index as GM/T 0029 clients address them (table svs_keys), each naming a
 // key of the key store with its certificate; an optional access code (keyValue) is checked when set.
@@ -33,6 +34,7 @@
 #include "pki/validation_cache.h"
 #include "services/accounts.h"
 #include "services/audit_log.h"
+#include "services/pki_policy.h"
 #include "store/database.h"
 #include "store/group_commit.h"
 
@@ -136,7 +138,8 @@ class SvsService {
   // ---- Authentication ----
   // Errors: unauthenticated (unknown app, wrong secret, disabled), forbidden (address not allowed).
   Result<Caller> authenticate(const std::string& app_id, const std::string& secret, const std::string& source) const;
-  // The application whose allow-list holds `source` most specifically. forbidden when none.
+  // The application whose allow-list holds `source` most specifically (ties: the one registered first).
+  // forbidden when none.
   Result<Caller> caller_for_address(const std::string& source) const;
 
   // ---- Keys ----
@@ -153,17 +156,24 @@ class SvsService {
   // Signs a digest the caller computed (SM2: e = SM3(Z||M) with the key's Z; RSA/ECDSA: the hash).
   Result<Bytes> sign_digest(const Caller& c, const std::string& key, ByteView digest, std::string_view access_code) const;
   // verify_level: 0 validity period, 1 + chain to a trust anchor, 2 + revocation.
+  // With a caller whose application names a verification policy, levels 1 and 2 are that policy's
+  // decision (its projects, lists and revocation rules); otherwise the server's own anchors decide.
   SvsVerdict verify_data(const pki::Certificate& cert, ByteView data, ByteView signature, int verify_level,
-                         std::int64_t now_ms) const;
+                         std::int64_t now_ms, const Caller* caller = nullptr) const;
   SvsVerdict verify_digest(const pki::Certificate& cert, ByteView digest, ByteView signature, int verify_level,
-                           std::int64_t now_ms) const;
+                           std::int64_t now_ms, const Caller* caller = nullptr) const;
   Result<Bytes> sign_message(const Caller& c, const std::string& key, ByteView data, std::string_view access_code,
                              const SignMessageOptions& o, std::int64_t now_ms) const;
   SvsMessageVerdict verify_message(ByteView signed_message, std::optional<ByteView> detached, int verify_level,
-                                   std::int64_t now_ms) const;
+                                   std::int64_t now_ms, const Caller* caller = nullptr) const;
   // The certificate checks of verify_level against the trust anchors of the key store (development CA
   // and the chains of the server's keys).
   SvsVerdict check_certificate(const pki::Certificate& cert, int verify_level, std::int64_t now_ms) const;
+  // The same for a caller: its application's named policy when it has one.
+  SvsVerdict check_certificate_for(const Caller* caller, const pki::Certificate& cert, int verify_level,
+                                   std::int64_t now_ms) const;
+  // The node's trust policies (services/pki_policy.h); set before serving.
+  void set_policies(std::shared_ptr<const PkiPolicyService> policies) { policies_ = std::move(policies); }
   Result<Bytes> export_certificate(const std::string& identification) const;
 
   // ---- Log ----
@@ -203,6 +213,7 @@ class SvsService {
   // Certificate checks: level 1 (chain) and level 2 (chain + CRLs) policies over the anchors of the key
   // store, a cache of validated chains, and a cache of verifiers (with their per-key tables) by public key.
   pki::VerificationPolicy chain_policy_, crl_policy_;
+  std::shared_ptr<const PkiPolicyService> policies_;
   pki::CrlStore crls_;
   mutable pki::ValidationCache validations_{8192};
   mutable std::mutex verifiers_mu_;

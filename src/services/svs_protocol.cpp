@@ -127,7 +127,7 @@ void svs_handle(SvsService& svs, const svs::Request& req, const std::string& sou
     case svs::ReqType::validate_cert: {
       auto cert = pki::Certificate::parse_der(*req.cert);
       if (!cert) return fail(cert.error(), svs::kErrorCertDecode, "", *req.cert);
-      SvsVerdict v = svs.check_certificate(*cert, 2, now);
+      SvsVerdict v = svs.check_certificate_for(&c, *cert, 2, now);
       if (v.ok || v.code == svs::kErrorCertRevoked) {
         resp.state = v.ok ? 0 : 1;
       } else {
@@ -154,7 +154,7 @@ void svs_handle(SvsService& svs, const svs::Request& req, const std::string& sou
         return fail(cert.error(), cert.error().code == Errc::not_found ? svs::kErrorCert : svs::kErrorCertDecode, "",
                     *req.in_data);
       }
-      SvsVerdict v = svs.verify_data(*cert, *req.in_data, *req.signature, static_cast<int>(*req.verify_level), now);
+      SvsVerdict v = svs.verify_data(*cert, *req.in_data, *req.signature, static_cast<int>(*req.verify_level), now, &c);
       resp.resp_value = v.ok ? svs::kSuccess : v.code;
       return finish(svs, c, req, std::move(resp), cert->serial_hex(), *req.in_data, v.reason, std::move(answer));
     }
@@ -182,7 +182,7 @@ void svs_handle(SvsService& svs, const svs::Request& req, const std::string& sou
     case svs::ReqType::verify_signed_message: {
       std::optional<ByteView> detached;
       if (req.in_data && !req.in_data->empty()) detached = ByteView(*req.in_data);
-      auto v = svs.verify_message(*req.signed_message, detached, 1, now);
+      auto v = svs.verify_message(*req.signed_message, detached, 1, now, &c);
       resp.resp_value = v.verdict.ok ? svs::kSuccess : v.verdict.code;
       return finish(svs, c, req, std::move(resp), v.signer ? v.signer->serial_hex() : std::string(),
                     *req.signed_message, v.verdict.reason, std::move(answer));

@@ -178,6 +178,7 @@ TestServer::TestServer(std::function<void(server::Router&)> extra_routes) {
       server::ApiContext{*platform_, metrics_, [this] { return http_ && http_->draining(); }, "", nullptr, tsa_.get()});
   api_->svs = svs_.get();
   server::register_api(router_, *api_);
+  if (api_->pki) svs_->set_policies(api_->pki);
   if (extra_routes) extra_routes(router_);
   http_ = std::make_unique<server::HttpServer>(router_, metrics_, o);
   server::add_tsa_async_routes(*http_, *tsa_, false);

@@ -79,6 +79,7 @@ class TestServer {
   int tls_port() const { return http_->https_port(); }
   // The signing service and its GM/T 0029 TCP and UDP transports (ephemeral loopback ports).
   services::SvsService& svs() { return *svs_; }
+  services::PkiPolicyService& pki() { return *api_->pki; }
   int svs_tcp_port() const { return svs_sockets_->tcp_port(); }
   int svs_udp_port() const { return svs_sockets_->udp_port(); }
   Client client() { return Client(port()); }

@@ -204,6 +204,53 @@ TEST_F(SvsTest, EveryBusinessCallIsLoggedOnceAndOperatorsCanReadTheLog) {
   EXPECT_EQ(aud.post("/api/v1/svs/apps", {{"name", "x"}}).status, 403);
 }
 
+TEST_F(SvsTest, AnApplicationsNamedPolicyDecidesCertificateChecks) {
+  auto& pol = server_->pki();
+  const services::PkiActor pa{"test", "operator", "test"};
+  auto ca = crypto::read_file(server_->data_dir() / "keys" / "dev-ca.pem").value();
+  auto anchors = pol.add_certificates("anchor", ca, pa);
+  ASSERT_TRUE(anchors.ok()) << anchors.error().to_string();
+  services::PkiProject trusted;
+  trusted.name = "devca";
+  trusted.anchors = {anchors->front().fingerprint};
+  trusted.revocation = pki::RevocationMode::off;
+  ASSERT_TRUE(pol.put_project(trusted, true, pa).ok());
+  services::PkiProject strict = trusted;
+  strict.name = "devca-blacklist";
+  strict.list_mode = services::ListMode::blacklist;
+  ASSERT_TRUE(pol.put_project(strict, true, pa).ok());
+  auto sm2_cert = server_->svs().find_key("1").value()->certificate;
+  ASSERT_TRUE(pol.add_to_list("devca-blacklist", sm2_cert.der(), pa).ok());
+  ASSERT_TRUE(pol.put_policy({"hospital", "", {"devca"}, services::CrlFailure::project}, true, pa).ok());
+  ASSERT_TRUE(pol.put_policy({"strict", "", {"devca-blacklist"}, services::CrlFailure::project}, true, pa).ok());
+
+  const services::Actor op{"test", services::Role::operator_, "test"};
+  auto app_with = [&](const std::string& policy) {
+    services::NewApp a;
+    a.name = "policy-" + policy;
+    a.keys = {1};
+    a.policy = policy;
+    return server_->svs().add_app(a, op).value();
+  };
+  auto sig = call("/api/v1/svs/sign-data", {{"key", "1"}, {"data", base64_encode(as_bytes(kRecord))}});
+  json body = {{"key", "1"}, {"data", base64_encode(as_bytes(kRecord))}, {"signature", sig.j()["signature"]}};
+  auto h = app_with("hospital");
+  auto ok = call("/api/v1/svs/verify-data", body, h.app.id, h.secret);
+  EXPECT_TRUE(ok.j()["valid"].get<bool>()) << ok.body;
+  auto s = app_with("strict");
+  auto refused = call("/api/v1/svs/verify-data", body, s.app.id, s.secret);
+  EXPECT_FALSE(refused.j()["valid"].get<bool>()) << refused.body;
+  EXPECT_EQ(refused.j()["code_name"], "GM_ERROR_CERT");
+  EXPECT_NE(refused.j()["reason"].get<std::string>().find("black"), std::string::npos) << refused.body;
+  auto m = app_with("missing");
+  auto none = call("/api/v1/svs/verify-data", body, m.app.id, m.secret);
+  EXPECT_FALSE(none.j()["valid"].get<bool>());
+  EXPECT_NE(none.j()["reason"].get<std::string>().find("missing"), std::string::npos) << none.body;
+  // Level 0 checks the validity period only, whatever the policy.
+  body["verify_level"] = 0;
+  EXPECT_TRUE(call("/api/v1/svs/verify-data", body, s.app.id, s.secret).j()["valid"].get<bool>());
+}
+
 // ---- GM/T 0029 binary protocol ----
 
 Bytes encode(const svs::Request& r) { return svs::encode_request(r).value(); }
