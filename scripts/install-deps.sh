@@ -17,6 +17,7 @@ PKGS=(
   wrk curl valgrind jq
   chromium fonts-noto-cjk
   libcairo2-dev libpng-dev libjpeg62-turbo-dev libfreetype-dev libfontconfig-dev libzip-dev
+  libqpdf-dev qpdf libpoppler-cpp-dev poppler-utils ghostscript libreoffice-writer-nogui
 )
 
 SUDO=""

@@ -169,6 +169,9 @@ int report(const Error& e) {
   }
 }
 
+// `medsign seal make|list|show|...` (seal_command.cpp): seal objects, into the `seal` group.
+void add_seal_object_commands(CLI::App* seal);
+
 void register_commands(CLI::App& app) {
   static std::string data = "./var";
 
@@ -288,7 +291,17 @@ void register_commands(CLI::App& app) {
   register_cms_command(app);
   register_cert_command(app);
   register_pki_command(app);
-  add_seal_image_commands(app.add_subcommand("seal", "Electronic seals: pictures (image) and seal objects"));
+  {
+    auto* seal = app.add_subcommand("seal", "Electronic seals: pictures (image) and seal objects");
+    add_seal_image_commands(seal);
+    add_seal_object_commands(seal);  // seal_command.cpp: make, list, show, lifecycle, export, user, grant
+  }
+  add_pdf_commands(app);
+  // `medsign pdf verify`: into the `pdf` group, created here only when no other registration made it.
+  {
+    auto found = app.get_subcommands([](CLI::App* a) { return a->get_name() == "pdf"; });
+    add_pdf_verify_commands(found.empty() ? app.add_subcommand("pdf", "PDF signing and verification") : found.front());
+  }
   // `medsign admin lock X --data D`: options of a parent command are accepted after its subcommand too.
   std::function<void(CLI::App*)> fall = [&fall](CLI::App* a) {
     for (auto* sub : a->get_subcommands({})) {

@@ -37,6 +37,11 @@ void add_cert_verify(CLI::App* cert_group);
 void register_pki_command(CLI::App& app);
 // `medsign seal image ...` (seal_image_command.cpp): adds the image subgroup to the `seal` group.
 void add_seal_image_commands(CLI::App* seal);
+// `medsign pdf sign|prepare|sign-digest|embed` and `medsign bench pdf` (pdf_command.cpp): creates the `pdf`
+// group; call before add_pdf_verify_commands.
+void add_pdf_commands(CLI::App& app);
+// `medsign pdf verify` (pdf_verify_command.cpp): adds `verify` to the `pdf` group (no-op when present).
+void add_pdf_verify_commands(CLI::App* pdf);
 // The exit code set by the subcommand that ran.
 int exit_code();
 void set_exit_code(int rc);

@@ -126,8 +126,14 @@ int serve(const fs::path& data_dir) {
     if (!st) return report(st.error());
   }
   std::unique_ptr<server::SvsSocketServer> svs_sockets;
-  if (svs && (p.cfg.svs.tcp_enabled || p.cfg.svs.udp_enabled)) {
+  if (svs && (p.cfg.svs.tcp_enabled || p.cfg.svs.udp_enabled || p.cfg.svs.tls_enabled)) {
     server::SvsSocketOptions so;
+    if (p.cfg.svs.tls_enabled) {
+      auto svs_tls = server::make_tls_context(p);
+      if (!svs_tls) return report(svs_tls.error());
+      so.tls = *svs_tls;
+      so.tls_port = p.cfg.svs.tls_port;
+    }
     so.listen = p.cfg.server.listen;
     so.tcp_port = p.cfg.svs.tcp_enabled ? p.cfg.svs.tcp_port : -1;
     so.udp_port = p.cfg.svs.udp_enabled ? p.cfg.svs.udp_port : -1;
@@ -158,6 +164,8 @@ int serve(const fs::path& data_dir) {
   if (svs) std::cout << "  svs      http://" << o.listen << ":" << http->http_port() << "/api/v1/svs  (REST)\n";
   if (svs_sockets && svs_sockets->tcp_port() > 0)
     std::cout << "  svs      tcp://" << o.listen << ":" << svs_sockets->tcp_port() << "  (GM/T 0029 messages)\n";
+  if (svs_sockets && svs_sockets->tls_port() > 0)
+    std::cout << "  svs      tls://" << o.listen << ":" << svs_sockets->tls_port() << "  (GM/T 0029 messages over TLS)\n";
   if (svs_sockets && svs_sockets->udp_port() > 0)
     std::cout << "  svs      udp://" << o.listen << ":" << svs_sockets->udp_port() << "  (GM/T 0029, one per datagram)\n";
   auto creds = services::take_first_start_credentials(p);

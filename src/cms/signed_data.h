@@ -45,6 +45,10 @@ struct SignRequest {
   std::optional<asn1::Oid> content_type;  // default: data of the flavour
   ByteView content;
   bool detached = false;
+  // Sign a digest computed elsewhere (e.g. a PDF ByteRange streamed from disk): the messageDigest attribute
+  // takes this value instead of digest(content). REQUIRES: detached, signed attributes, and the value's size
+  // matching every signer's digest algorithm; `content` is then ignored.
+  std::optional<Bytes> content_digest;
   bool include_signer_certificates = true;
   std::vector<Bytes> extra_certificates;  // DER, e.g. the chain
   std::vector<Bytes> crls;                // DER CertificateLists
@@ -95,6 +99,18 @@ struct SignerVerification {
 // the SignedData carries none. Error only when nothing can be checked (no content at all).
 Result<std::vector<SignerVerification>> verify_signatures(const SignedData& sd,
                                                           std::optional<ByteView> detached_content = std::nullopt,
+                                                          std::span<const pki::Certificate> extra = {});
+
+// A digest of detached content computed by the caller (e.g. over a PDF ByteRange).
+struct ContentDigest {
+  DigestAlgorithm algorithm = DigestAlgorithm::sha256;
+  Bytes value;
+};
+
+// As above, for detached content known only by its digest: each signer's messageDigest is compared with
+// `content_digest` (a signer using another digest algorithm is reported as a problem). Signers without
+// signed attributes cannot be checked this way and are reported as such.
+Result<std::vector<SignerVerification>> verify_signatures(const SignedData& sd, const ContentDigest& content_digest,
                                                           std::span<const pki::Certificate> extra = {});
 
 }  // namespace medsign::cms

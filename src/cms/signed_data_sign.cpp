@@ -28,7 +28,8 @@ Result<Bytes> encode_one(const std::function<void(asn1::Writer&)>& f) {
 }
 
 // The signed attributes as the SET OF that is signed (universal SET tag), sorted as DER requires.
-Result<Bytes> signed_attributes(const SignerSpec& s, const asn1::Oid& content_type, ByteView content) {
+Result<Bytes> signed_attributes(const SignerSpec& s, const asn1::Oid& content_type, ByteView content,
+                                const std::optional<Bytes>& content_digest) {
   std::vector<Attribute> attrs;
   MEDSIGN_ASSIGN(Bytes ct, encode_one([&](asn1::Writer& w) { w.add_oid(content_type); }));
   attrs.push_back({id::kContentType, {ct}});
@@ -36,7 +37,9 @@ Result<Bytes> signed_attributes(const SignerSpec& s, const asn1::Oid& content_ty
     MEDSIGN_ASSIGN(Bytes t, encode_one([&](asn1::Writer& w) { w.add_x509_time(*s.signing_time_ms / 1000 * 1000); }));
     attrs.push_back({id::kSigningTime, {t}});
   }
-  MEDSIGN_ASSIGN(Bytes md, encode_one([&](asn1::Writer& w) { w.add_octet_string(digest(s.digest, content)); }));
+  MEDSIGN_ASSIGN(Bytes md, encode_one([&](asn1::Writer& w) {
+    w.add_octet_string(content_digest ? *content_digest : digest(s.digest, content));
+  }));
   attrs.push_back({id::kMessageDigest, {md}});
   for (auto& a : s.extra_signed_attributes) attrs.push_back(a);
   return encode_one([&](asn1::Writer& w) {
@@ -60,9 +63,15 @@ Result<Bytes> sign(const SignRequest& req, std::span<const SignerSpec> signers) 
     if (!s.sign) return Error(Errc::invalid_argument, "CMS: signer without a sign function");
     if (s.signature == SignatureAlgorithm::sm2 && s.digest != DigestAlgorithm::sm3)
       return Error(Errc::invalid_argument, "CMS: SM2 signers use SM3");
+    if (req.content_digest) {
+      if (!req.detached || !s.signed_attributes)
+        return Error(Errc::invalid_argument, "CMS: signing a precomputed digest needs detached content and signed attributes");
+      if (req.content_digest->size() != digest_size(s.digest))
+        return Error(Errc::invalid_argument, "CMS: the precomputed digest's size does not match the signer's digest algorithm");
+    }
     Prepared p;
     if (s.signed_attributes || content_type != data_oid(req.flavor)) {
-      MEDSIGN_ASSIGN(p.signed_attrs, signed_attributes(s, content_type, req.content));
+      MEDSIGN_ASSIGN(p.signed_attrs, signed_attributes(s, content_type, req.content, req.content_digest));
       MEDSIGN_ASSIGN(p.signature, s.sign(p.signed_attrs));
     } else {
       MEDSIGN_ASSIGN(p.signature, s.sign(req.content));

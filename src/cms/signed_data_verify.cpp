@@ -18,14 +18,14 @@ const pki::Certificate* find_certificate(const SignerInfo& si, const SignedData&
   return nullptr;
 }
 
-}  // namespace
+// The content as the signers see it: either the bytes, or only their digest under one algorithm.
+struct SignedContent {
+  std::optional<ByteView> bytes;
+  const ContentDigest* digest = nullptr;
+};
 
-Result<std::vector<SignerVerification>> verify_signatures(const SignedData& sd, std::optional<ByteView> detached,
-                                                          std::span<const pki::Certificate> extra) {
-  ByteView content;
-  if (sd.content) content = *sd.content;
-  else if (detached) content = *detached;
-  else return Error(Errc::invalid_argument, "CMS: detached signature: the signed content is required");
+Result<std::vector<SignerVerification>> verify_each(const SignedData& sd, const SignedContent& sc,
+                                                    std::span<const pki::Certificate> extra) {
   if (sd.signers.empty()) return Error(Errc::bad_encoding, "CMS: SignedData has no signer");
   std::vector<SignerVerification> out;
   for (std::size_t i = 0; i < sd.signers.size(); ++i) {
@@ -49,7 +49,11 @@ Result<std::vector<SignerVerification>> verify_signatures(const SignedData& sd, 
       fail(alg.error().detail);
       continue;
     }
-    ByteView signed_bytes = content;
+    if (si.signed_attributes_der.empty() && !sc.bytes) {
+      fail("without signed attributes the signature covers the content itself, which is known only by its digest");
+      continue;
+    }
+    ByteView signed_bytes = sc.bytes ? *sc.bytes : ByteView{};
     if (!si.signed_attributes_der.empty()) {
       if (!si.message_digest) {
         fail("signed attributes lack messageDigest");
@@ -65,7 +69,11 @@ Result<std::vector<SignerVerification>> verify_signatures(const SignedData& sd, 
         fail("the contentType attribute does not match the content");
         continue;
       }
-      if (!ct_equal(*si.message_digest, digest(si.digest, content))) {
+      if (sc.digest && sc.digest->algorithm != si.digest) {
+        fail("the signer uses another digest algorithm than the supplied content digest");
+        continue;
+      }
+      if (!ct_equal(*si.message_digest, sc.digest ? sc.digest->value : digest(si.digest, *sc.bytes))) {
         fail("the content does not match its messageDigest (content altered)");
         continue;
       }
@@ -80,6 +88,26 @@ Result<std::vector<SignerVerification>> verify_signatures(const SignedData& sd, 
     out.push_back(v);
   }
   return out;
+}
+
+}  // namespace
+
+Result<std::vector<SignerVerification>> verify_signatures(const SignedData& sd, std::optional<ByteView> detached,
+                                                          std::span<const pki::Certificate> extra) {
+  SignedContent sc;
+  if (sd.content) sc.bytes = ByteView(*sd.content);
+  else if (detached) sc.bytes = *detached;
+  else return Error(Errc::invalid_argument, "CMS: detached signature: the signed content is required");
+  return verify_each(sd, sc, extra);
+}
+
+Result<std::vector<SignerVerification>> verify_signatures(const SignedData& sd, const ContentDigest& content_digest,
+                                                          std::span<const pki::Certificate> extra) {
+  if (content_digest.value.size() != digest_size(content_digest.algorithm))
+    return Error(Errc::invalid_argument, "CMS: the content digest's size does not match its algorithm");
+  SignedContent sc;
+  sc.digest = &content_digest;
+  return verify_each(sd, sc, extra);
 }
 
 }  // namespace medsign::cms

@@ -130,6 +130,8 @@ std::vector<ConfigKey> make_keys() {
   k.push_back(int_key("svs", "max_pipeline", &SvsSettings::max_pipeline, &C::svs, 1, 4096, "Requests in flight on one TCP connection before the server stops reading more."));
   k.push_back(int_key("svs", "idle_timeout_ms", &SvsSettings::idle_timeout_ms, &C::svs, 100, 3600000, "TCP connections idle this long (or stalled mid-message) are closed."));
   k.push_back(int_key("svs", "transport_threads", &SvsSettings::transport_threads, &C::svs, 0, 256, "I/O threads of the GM/T 0029 TCP and UDP transports; 0 means one per core."));
+  k.push_back(bool_key("svs", "tls_enabled", &SvsSettings::tls_enabled, &C::svs, "Serve the GM/T 0029 Annex A message protocol over TLS too (the server.tls_cert certificate and server.tls_key key)."));
+  k.push_back(int_key("svs", "tls_port", &SvsSettings::tls_port, &C::svs, 1, 65535, "TCP port of the GM/T 0029 message protocol over TLS."));
   k.push_back(str_key("log", "level", &LogSettings::level, &C::log, "Log level.", {"debug", "info", "warn", "error"}));
   k.push_back(str_key("log", "file", &LogSettings::file, &C::log, "JSON log file (relative to the data dir); empty logs to stderr only."));
   return k;
@@ -238,6 +240,11 @@ Status validate_config(const Config& cfg) {
       (cfg.svs.tcp_port == cfg.server.http_port || (cfg.server.https_enabled && cfg.svs.tcp_port == cfg.server.https_port) ||
        (cfg.tsa.enabled && cfg.tsa.tcp_enabled && cfg.svs.tcp_port == cfg.tsa.tcp_port)))
     return Error(Errc::config_invalid, "svs.tcp_port must differ from the HTTP, HTTPS and TSA ports");
+  if (cfg.svs.enabled && cfg.svs.tls_enabled &&
+      ((cfg.svs.tcp_enabled && cfg.svs.tls_port == cfg.svs.tcp_port) || cfg.svs.tls_port == cfg.server.http_port ||
+       (cfg.server.https_enabled && cfg.svs.tls_port == cfg.server.https_port) ||
+       (cfg.tsa.enabled && cfg.tsa.tcp_enabled && cfg.svs.tls_port == cfg.tsa.tcp_port)))
+    return Error(Errc::config_invalid, "svs.tls_port must differ from svs.tcp_port and the HTTP, HTTPS and TSA ports");
   if (cfg.database.backend == "postgres" && cfg.database.postgres_url.empty())
     return Error(Errc::config_invalid, "database.postgres_url is required when database.backend = \"postgres\"");
   if (cfg.database.backend == "sqlite" && cfg.database.sqlite_path.empty())

@@ -99,6 +99,8 @@ struct SvsSettings {
   int max_pipeline = 64;          // requests in flight per TCP connection before reading pauses
   int idle_timeout_ms = 75000;
   int transport_threads = 0;      // 0 = one per core
+  bool tls_enabled = false;       // GM/T 0029 Annex A messages inside TLS (server.tls_cert / tls_key)
+  int tls_port = 6030;
 };
 
 struct LogSettings {

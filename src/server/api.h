@@ -15,6 +15,7 @@
 
 namespace medsign::services {
 class PkiPolicyService;
+class SealService;
 }  // namespace medsign::services
 
 namespace medsign::server {
@@ -29,6 +30,8 @@ struct ApiContext {
   services::SvsService* svs = nullptr;       // signing service; null = disabled
   // certificate trust policies (api_pki.cpp); register_pki opens one on the platform when null
   std::shared_ptr<services::PkiPolicyService> pki = nullptr;
+  // electronic seal objects (api_seals.cpp); register_seals opens one on the platform when null
+  std::shared_ptr<services::SealService> seals = nullptr;
 };
 
 void register_api(Router& router, ApiContext& ctx);
@@ -62,6 +65,9 @@ void register_seal_images(Router& r, ApiContext& api);  // api_seal_images.cpp
 void register_svs(Router& r, ApiContext& api);        // api_svs.cpp
 void register_svs_forms(Router& r, ApiContext& api);  // svs_form.cpp (called by register_svs)
 void register_pki(Router& r, ApiContext& api);        // api_pki.cpp
+void register_seals(Router& r, ApiContext& api);      // api_seals.cpp: /api/v1/seals
+void register_pdf(Router& r, ApiContext& api);         // api_pdf.cpp: POST /api/v1/pdf/sign, /sign-digest
+void register_pdf_verify(Router& r, ApiContext& api);  // api_pdf_verify.cpp: POST /api/v1/pdf/verify
 
 }  // namespace api
 }  // namespace medsign::server

@@ -16,6 +16,8 @@
 #include "crypto/soft/key_seal.h"
 #include "server/api.h"
 #include "server/svs_http.h"
+#include "services/svs_protocol.h"
+#include "svs/hash_state.h"
 #include "svs/message.h"
 
 namespace medsign::server {
@@ -95,6 +97,27 @@ json cert_summary(const pki::Certificate& c) {
           {"not_after", iso8601_millis(c.not_after_ms())}};
 }
 
+// ---- running hashes (the Init/Update/Final families over REST) ----
+
+Result<svs::HashState> state_field(const json& j) {
+  MEDSIGN_ASSIGN(Bytes raw, b64_field(j, "hash_state"));
+  auto st = svs::HashState::parse(raw);
+  if (!st) return Error(Errc::invalid_argument, "hash_state: " + st.error().detail);
+  return st;
+}
+
+svs::StateHash state_hash_for(crypto::SignatureAlg a) {
+  return crypto::signature_hash(a) == crypto::HashAlg::sm3 ? svs::StateHash::sm3 : svs::StateHash::sha256;
+}
+
+Status check_state_alg(const svs::HashState& st, svs::StateHash want) {
+  if (st.algorithm() != want) {
+    return Error(Errc::invalid_argument, std::string("hash_state is ") + (st.algorithm() == svs::StateHash::sm3 ? "SM3" : "SHA-256") +
+                                             " but the key needs " + (want == svs::StateHash::sm3 ? "SM3" : "SHA-256"));
+  }
+  return {};
+}
+
 // Runs `op`, logs the call, answers once the row has committed. `op` returns the JSON answer and sets the
 // log fields; an Error answers with the catalogue error (and is logged as a failure).
 struct Outcome {
@@ -131,7 +154,13 @@ Result<json> op_sign_data(services::SvsService& svs, const services::Caller& c, 
   if (log.key.empty()) return Error(Errc::missing_field, "key: index or name of the signing key");
   std::string pw = str_field(j, "key_password");
   Bytes sig;
-  if (j.contains("digest")) {
+  if (j.contains("hash_state")) {
+    MEDSIGN_ASSIGN(svs::HashState st, state_field(j));
+    MEDSIGN_ASSIGN(const services::SvsKey* key, svs.find_key(log.key));
+    MEDSIGN_TRY(check_state_alg(st, state_hash_for(key->alg)));
+    log.data = st.digest();
+    MEDSIGN_ASSIGN(sig, svs.sign_digest(c, log.key, log.data, pw));
+  } else if (j.contains("digest")) {
     MEDSIGN_ASSIGN(log.data, b64_field(j, "digest"));
     MEDSIGN_ASSIGN(sig, svs.sign_digest(c, log.key, log.data, pw));
   } else {
@@ -150,7 +179,12 @@ Result<json> op_verify_data(services::SvsService& svs, const services::Caller& c
   MEDSIGN_ASSIGN(Bytes sig, b64_field(j, "signature"));
   MEDSIGN_ASSIGN(int level, level_field(j));
   services::SvsVerdict v;
-  if (j.contains("digest")) {
+  if (j.contains("hash_state")) {
+    MEDSIGN_ASSIGN(svs::HashState st, state_field(j));
+    MEDSIGN_TRY(check_state_alg(st, cert.key_type() == pki::KeyType::sm2 ? svs::StateHash::sm3 : svs::StateHash::sha256));
+    log.data = st.digest();
+    v = svs.verify_digest(cert, log.data, sig, level, unix_millis(), &c);
+  } else if (j.contains("digest")) {
     MEDSIGN_ASSIGN(log.data, b64_field(j, "digest"));
     v = svs.verify_digest(cert, log.data, sig, level, unix_millis(), &c);
   } else {
@@ -170,11 +204,24 @@ Result<json> op_verify_data(services::SvsService& svs, const services::Caller& c
 Result<json> op_sign_message(services::SvsService& svs, const services::Caller& c, const json& j, Outcome& log) {
   log.key = str_field(j, "key");
   if (log.key.empty()) return Error(Errc::missing_field, "key: index or name of the signing key");
-  MEDSIGN_ASSIGN(log.data, b64_field(j, "data"));
   services::SignMessageOptions o;
   o.detached = j.value("detached", false);
   o.include_chain = j.value("include_chain", true);
   o.signed_attributes = j.value("signed_attributes", true);
+  if (j.contains("hash_state")) {
+    MEDSIGN_ASSIGN(svs::HashState st, state_field(j));
+    MEDSIGN_ASSIGN(const services::SvsKey* key, svs.find_key(log.key));
+    MEDSIGN_TRY(check_state_alg(st, state_hash_for(key->alg)));
+    o.content_digest = st.digest();
+  } else if (j.contains("digest")) {
+    MEDSIGN_ASSIGN(o.content_digest, b64_field(j, "digest"));
+  }
+  if (o.content_digest) {
+    o.detached = true;
+    log.data = *o.content_digest;
+  } else {
+    MEDSIGN_ASSIGN(log.data, b64_field(j, "data"));
+  }
   MEDSIGN_ASSIGN(Bytes p7, svs.sign_message(c, log.key, log.data, str_field(j, "key_password"), o, unix_millis()));
   return json{{"signed_message", base64_encode(p7)}, {"detached", o.detached}};
 }
@@ -184,7 +231,25 @@ Result<json> op_verify_message(services::SvsService& svs, const services::Caller
   MEDSIGN_ASSIGN(Bytes data, b64_field(j, "data", false));
   MEDSIGN_ASSIGN(int level, level_field(j));
   bool detached = j.contains("data");
-  auto v = svs.verify_message(log.data, detached ? std::optional<ByteView>(data) : std::nullopt, level, unix_millis(), &c);
+  services::SvsMessageVerdict v;
+  if (j.contains("hash_state") || j.contains("digest")) {
+    // Detached content known by its digest: SM3 for 32 bytes from an SM3 state, else by the state/size.
+    cms::ContentDigest cd;
+    if (j.contains("hash_state")) {
+      MEDSIGN_ASSIGN(svs::HashState st, state_field(j));
+      cd.algorithm = st.algorithm() == svs::StateHash::sm3 ? cms::DigestAlgorithm::sm3 : cms::DigestAlgorithm::sha256;
+      cd.value = st.digest();
+    } else {
+      MEDSIGN_ASSIGN(cd.value, b64_field(j, "digest"));
+      std::string alg = str_field(j, "digest_algorithm", "sm3");
+      if (alg == "sm3") cd.algorithm = cms::DigestAlgorithm::sm3;
+      else if (alg == "sha256") cd.algorithm = cms::DigestAlgorithm::sha256;
+      else return Error(Errc::invalid_argument, "digest_algorithm must be sm3 or sha256");
+    }
+    v = svs.verify_message_digest(log.data, cd, level, unix_millis(), &c);
+  } else {
+    v = svs.verify_message(log.data, detached ? std::optional<ByteView>(data) : std::nullopt, level, unix_millis(), &c);
+  }
   if (!v.verdict.ok) {
     log.result = "invalid";
     log.detail = v.verdict.reason;
@@ -205,6 +270,69 @@ Result<json> op_hash(const json& j, Outcome& log) {
   MEDSIGN_ASSIGN(log.data, b64_field(j, "data"));
   log.key = alg;
   return json{{"algorithm", alg}, {"digest", base64_encode(crypto::hash(a, log.data))}};
+}
+
+// POST /api/v1/svs/hash-init {algorithm: sm3|sha256, data, public_key?, signer_id?} -> {hash_state}
+Result<json> op_hash_init(const json& j, Outcome& log) {
+  std::string alg = str_field(j, "algorithm", "sm3");
+  std::int64_t method = 0;
+  if (alg == "sm3") method = 0x00020201;
+  else if (alg == "sha256") method = 0x00010004;
+  else return Error(Errc::invalid_argument, "algorithm must be sm3 or sha256");
+  MEDSIGN_ASSIGN(Bytes pub, b64_field(j, "public_key", false));
+  std::string id = str_field(j, "signer_id");
+  if (!pub.empty() && alg != "sm3") return Error(Errc::invalid_argument, "public_key (for Z) needs algorithm sm3");
+  MEDSIGN_ASSIGN(log.data, b64_field(j, "data", false));
+  MEDSIGN_ASSIGN(svs::HashState st,
+                 services::start_hash(method, pub.empty() ? std::nullopt : std::optional<ByteView>(pub),
+                                      id.empty() ? std::nullopt : std::optional<ByteView>(as_bytes(id))));
+  st.update(log.data);
+  log.key = alg;
+  return json{{"hash_state", base64_encode(st.encode())}, {"algorithm", alg}, {"bytes", st.count()}};
+}
+
+// POST /api/v1/svs/hash-update {hash_state, data} -> {hash_state}
+Result<json> op_hash_update(const json& j, Outcome& log) {
+  MEDSIGN_ASSIGN(svs::HashState st, state_field(j));
+  MEDSIGN_ASSIGN(log.data, b64_field(j, "data"));
+  st.update(log.data);
+  std::string alg = st.algorithm() == svs::StateHash::sm3 ? "sm3" : "sha256";
+  log.key = alg;
+  return json{{"hash_state", base64_encode(st.encode())}, {"algorithm", alg}, {"bytes", st.count()},
+              {"digest", base64_encode(st.digest())}};
+}
+
+// POST /api/v1/svs/envelope/encrypt {data, certificates: [PEM or Base64 DER], keys: [index or name]}
+Result<json> op_envelope_encrypt(services::SvsService& svs, const json& j, Outcome& log) {
+  MEDSIGN_ASSIGN(log.data, b64_field(j, "data"));
+  std::vector<pki::Certificate> to;
+  if (j.contains("certificates")) {
+    if (!j["certificates"].is_array()) return Error(Errc::invalid_argument, "certificates must be a list");
+    for (const auto& c : j["certificates"]) {
+      MEDSIGN_ASSIGN(pki::Certificate cert, cert_field(svs, json{{"certificate", c}}));
+      to.push_back(std::move(cert));
+    }
+  }
+  if (j.contains("keys")) {
+    if (!j["keys"].is_array()) return Error(Errc::invalid_argument, "keys must be a list of key indexes or names");
+    for (const auto& k : j["keys"]) {
+      MEDSIGN_ASSIGN(pki::Certificate cert, cert_field(svs, json{{"key", k}}));
+      to.push_back(std::move(cert));
+    }
+  }
+  if (to.empty()) return Error(Errc::missing_field, "certificates or keys: at least one recipient");
+  for (const auto& c : to) log.key += (log.key.empty() ? "" : ",") + c.serial_hex();
+  MEDSIGN_ASSIGN(Bytes env, svs.envelope_encrypt(log.data, to));
+  return json{{"envelope", base64_encode(env)}, {"recipients", to.size()}};
+}
+
+// POST /api/v1/svs/envelope/decrypt {envelope, key, key_password}
+Result<json> op_envelope_decrypt(services::SvsService& svs, const services::Caller& c, const json& j, Outcome& log) {
+  log.key = str_field(j, "key");
+  if (log.key.empty()) return Error(Errc::missing_field, "key: index or name of the decryption key");
+  MEDSIGN_ASSIGN(log.data, b64_field(j, "envelope"));
+  MEDSIGN_ASSIGN(SecretBytes plain, svs.envelope_decrypt(c, log.key, log.data, str_field(j, "key_password")));
+  return json{{"data", base64_encode(plain.view())}};
 }
 
 Result<json> op_random(const json& j, Outcome&) {
@@ -257,6 +385,15 @@ const std::vector<BusinessRoute>& business_routes() {
       {"/api/v1/svs/verify-message", "verify_message", op_verify_message},
       {"/api/v1/svs/hash", "hash",
        [](services::SvsService&, const services::Caller&, const json& j, Outcome& l) { return op_hash(j, l); }},
+      {"/api/v1/svs/hash-init", "hash_init",
+       [](services::SvsService&, const services::Caller&, const json& j, Outcome& l) { return op_hash_init(j, l); }},
+      {"/api/v1/svs/hash-update", "hash_update",
+       [](services::SvsService&, const services::Caller&, const json& j, Outcome& l) { return op_hash_update(j, l); }},
+      {"/api/v1/svs/envelope/encrypt", "envelope_encrypt",
+       [](services::SvsService& s, const services::Caller&, const json& j, Outcome& l) {
+         return op_envelope_encrypt(s, j, l);
+       }},
+      {"/api/v1/svs/envelope/decrypt", "envelope_decrypt", op_envelope_decrypt},
       {"/api/v1/svs/random", "random",
        [](services::SvsService&, const services::Caller&, const json& j, Outcome& l) { return op_random(j, l); }},
       {"/api/v1/svs/certificate", "export_certificate",
@@ -308,6 +445,9 @@ Result<services::NewApp> app_spec(const json& j) {
   return s;
 }
 
+Result<BodySink> sign_file(services::SvsService& svs, RequestContext& ctx);
+Result<BodySink> verify_file(services::SvsService& svs, RequestContext& ctx);
+
 HttpResponse unavailable(const RequestContext& ctx) {
   return error_response(Error(Errc::unavailable, "the signing service is not enabled on this node"), ctx.request_id);
 }
@@ -321,6 +461,7 @@ void add_svs_async_routes(HttpServer& http, services::SvsService& svs) {
                          AsyncRouteOptions{false});
   }
   add_svs_form_async_routes(http, svs);
+  add_svs_stream_routes(http, svs);
 }
 
 namespace api {
@@ -334,6 +475,20 @@ void register_svs(Router& r, ApiContext& api) {
       std::promise<HttpResponse> p;
       auto f = p.get_future();
       run_business(*api.svs, br, ctx, [&p](HttpResponse res) { p.set_value(std::move(res)); });
+      return f.get();
+    });
+  }
+  // The streamed-file routes on the router (a buffered body, up to the server's body limit): the HTTP
+  // server streams them (add_svs_stream_routes).
+  for (auto [path, fn] : {std::pair{"/api/v1/svs/sign-file", &sign_file}, std::pair{"/api/v1/svs/verify-file", &verify_file}}) {
+    r.add(http::verb::post, path, [&api, fn = fn](RequestContext& ctx) {
+      if (!api.svs) return unavailable(ctx);
+      auto sink = fn(*api.svs, ctx);
+      if (!sink) return error_response(sink.error(), ctx.request_id);
+      if (auto st = sink->chunk(as_bytes(ctx.req.body())); !st) return error_response(st.error(), ctx.request_id);
+      std::promise<HttpResponse> p;
+      auto f = p.get_future();
+      sink->end([&p](HttpResponse res) { p.set_value(std::move(res)); });
       return f.get();
     });
   }
@@ -457,4 +612,182 @@ void register_svs(Router& r, ApiContext& api) {
 }
 
 }  // namespace api
+}  // namespace medsign::server
+
+// ---- streamed files: POST /api/v1/svs/sign-file, /api/v1/svs/verify-file ----
+//
+// The raw file is the body; parameters are in the query. The body is hashed as it arrives (256 KiB at a
+// time), so a file of any size takes constant memory. The log row covers the file's digest.
+namespace medsign::server {
+namespace {
+
+// Base64 from a query string: '+' may have become ' ', and base64url is accepted too.
+Result<Bytes> query_b64(const RequestContext& ctx, const char* name) {
+  std::string v = ctx.query_or(name, "");
+  for (char& c : v) {
+    if (c == ' ' || c == '-') c = '+';
+    if (c == '_') c = '/';
+  }
+  while (v.size() % 4 != 0) v += '=';
+  auto b = base64_decode(v);
+  if (!b) return Error(Errc::invalid_argument, std::string(name) + " is not valid Base64");
+  return std::move(b).value();
+}
+
+crypto::HashAlg hash_of(cms::DigestAlgorithm d) {
+  switch (d) {
+    case cms::DigestAlgorithm::sm3: return crypto::HashAlg::sm3;
+    case cms::DigestAlgorithm::sha384: return crypto::HashAlg::sha384;
+    case cms::DigestAlgorithm::sha512: return crypto::HashAlg::sha512;
+    default: return crypto::HashAlg::sha256;
+  }
+}
+
+struct FileJob {
+  services::Caller caller;
+  std::optional<crypto::Hasher> hasher;
+  std::uint64_t bytes = 0;
+};
+
+Result<BodySink> sign_file(services::SvsService& svs, RequestContext& ctx) {
+  auto caller = app_caller(svs, ctx);
+  if (!caller) return caller.error();
+  std::string key = ctx.query_or("key", "");
+  if (key.empty()) return Error(Errc::missing_field, "key: index or name of the signing key (query parameter)");
+  std::string format = ctx.query_or("format", "signature");
+  if (format != "signature" && format != "cms") return Error(Errc::invalid_argument, "format must be signature or cms");
+  MEDSIGN_ASSIGN(const services::SvsKey* k, svs.find_key(key));
+  auto job = std::make_shared<FileJob>();
+  job->caller = *caller;
+  crypto::HashAlg h = crypto::signature_hash(k->alg);
+  job->hasher.emplace(h);
+  if (format == "signature" && k->alg == crypto::SignatureAlg::sm2_sm3) {
+    MEDSIGN_ASSIGN(Bytes z, services::sm2_z(k->certificate.public_key().der));
+    job->hasher->update(z);
+  }
+  BodySink sink;
+  sink.chunk = [job](ByteView b) -> Status {
+    job->hasher->update(b);
+    job->bytes += b.size();
+    return {};
+  };
+  sink.end = [&svs, &ctx, job, key, format](AsyncDone done) {
+    Bytes digest = job->hasher->finish();
+    std::string pw = ctx.header("X-Key-Password");
+    Result<json> out = Error(Errc::internal, "");
+    if (format == "signature") {
+      auto sig = svs.sign_digest(job->caller, key, digest, pw);
+      if (sig) out = json{{"signature", base64_encode(*sig)}};
+      else out = sig.error();
+    } else {
+      services::SignMessageOptions o;
+      o.content_digest = digest;
+      auto p7 = svs.sign_message(job->caller, key, {}, pw, o, unix_millis());
+      if (p7) out = json{{"signed_message", base64_encode(*p7)}, {"detached", true}};
+      else out = p7.error();
+    }
+    if (out) {
+      (*out)["bytes"] = job->bytes;
+      if (auto k2 = svs.find_key(key)) {
+        (*out)["algorithm"] = std::string(crypto::signature_alg_name((*k2)->alg));
+        (*out)["key_index"] = (*k2)->index;
+      }
+    }
+    auto answer = std::make_shared<HttpResponse>(out ? json_response(200, *out) : error_response(out.error(), ctx.request_id));
+    svs.record(job->caller, format == "signature" ? "sign_file" : "sign_file_cms", key, digest,
+               out ? "success" : "failure", out ? std::to_string(job->bytes) + " bytes" : out.error().detail,
+               [answer, done, rid = ctx.request_id](const Status& st) {
+                 if (!st) return done(error_response(Error(Errc::storage_error, "the signing log could not be written"), rid));
+                 done(std::move(*answer));
+               });
+  };
+  return sink;
+}
+
+Result<BodySink> verify_file(services::SvsService& svs, RequestContext& ctx) {
+  auto caller = app_caller(svs, ctx);
+  if (!caller) return caller.error();
+  int level = 1;
+  if (auto l = ctx.query_or("verify_level", "1"); l == "0" || l == "1" || l == "2") level = l[0] - '0';
+  else return Error(Errc::invalid_argument, "verify_level must be 0, 1 or 2");
+  auto job = std::make_shared<FileJob>();
+  job->caller = *caller;
+  BodySink sink;
+  sink.chunk = [job](ByteView b) -> Status {
+    job->hasher->update(b);
+    job->bytes += b.size();
+    return {};
+  };
+  if (!ctx.query_or("signed_message", "").empty()) {
+    MEDSIGN_ASSIGN(Bytes p7, query_b64(ctx, "signed_message"));
+    MEDSIGN_ASSIGN(cms::SignedData sd, cms::parse_signed_data(p7));
+    if (sd.signers.empty()) return Error(Errc::invalid_argument, "signed_message has no signer");
+    if (sd.content) return Error(Errc::invalid_argument, "signed_message carries its content: use verify-message");
+    cms::DigestAlgorithm d = sd.signers.front().digest;
+    job->hasher.emplace(hash_of(d));
+    sink.end = [&svs, &ctx, job, p7, d, level](AsyncDone done) {
+      cms::ContentDigest cd{d, job->hasher->finish()};
+      auto v = svs.verify_message_digest(p7, cd, level, unix_millis(), &job->caller);
+      json out = verdict_json(v.verdict);
+      out["bytes"] = job->bytes;
+      if (v.signer) out["signer"] = cert_summary(*v.signer);
+      if (v.signing_time_ms) out["signing_time"] = iso8601_millis(*v.signing_time_ms);
+      auto answer = std::make_shared<HttpResponse>(json_response(200, out));
+      svs.record(job->caller, "verify_file_cms", v.signer ? v.signer->serial_hex() : "", cd.value,
+                 v.verdict.ok ? "success" : "invalid", v.verdict.reason,
+                 [answer, done, rid = ctx.request_id](const Status& st) {
+                   if (!st) return done(error_response(Error(Errc::storage_error, "the signing log could not be written"), rid));
+                   done(std::move(*answer));
+                 });
+    };
+    return sink;
+  }
+  MEDSIGN_ASSIGN(Bytes sig, query_b64(ctx, "signature"));
+  if (sig.empty()) return Error(Errc::missing_field, "signature or signed_message (Base64 query parameter) required");
+  json params = json::object();
+  if (!ctx.query_or("key", "").empty()) params["key"] = ctx.query_or("key", "");
+  if (!ctx.query_or("certificate", "").empty()) {
+    MEDSIGN_ASSIGN(Bytes der, query_b64(ctx, "certificate"));
+    params["certificate"] = base64_encode(der);
+  }
+  MEDSIGN_ASSIGN(pki::Certificate cert, cert_field(svs, params));
+  MEDSIGN_ASSIGN(crypto::SignatureAlg alg, [&]() -> Result<crypto::SignatureAlg> {
+    switch (cert.key_type()) {
+      case pki::KeyType::sm2: return crypto::SignatureAlg::sm2_sm3;
+      case pki::KeyType::rsa: return crypto::SignatureAlg::rsa_pkcs1_sha256;
+      case pki::KeyType::ecdsa_p256: return crypto::SignatureAlg::ecdsa_p256_sha256;
+      case pki::KeyType::ecdsa_p384: return crypto::SignatureAlg::ecdsa_p384_sha384;
+      default: return Error(Errc::invalid_argument, "the certificate's key type cannot verify signatures here");
+    }
+  }());
+  job->hasher.emplace(crypto::signature_hash(alg));
+  if (alg == crypto::SignatureAlg::sm2_sm3) {
+    MEDSIGN_ASSIGN(Bytes z, services::sm2_z(cert.public_key().der));
+    job->hasher->update(z);
+  }
+  sink.end = [&svs, &ctx, job, cert, sig, level](AsyncDone done) {
+    Bytes digest = job->hasher->finish();
+    auto v = svs.verify_digest(cert, digest, sig, level, unix_millis(), &job->caller);
+    json out = verdict_json(v);
+    out["bytes"] = job->bytes;
+    out["certificate"] = cert_summary(cert);
+    auto answer = std::make_shared<HttpResponse>(json_response(200, out));
+    svs.record(job->caller, "verify_file", cert.serial_hex(), digest, v.ok ? "success" : "invalid", v.reason,
+               [answer, done, rid = ctx.request_id](const Status& st) {
+                 if (!st) return done(error_response(Error(Errc::storage_error, "the signing log could not be written"), rid));
+                 done(std::move(*answer));
+               });
+  };
+  return sink;
+}
+
+}  // namespace
+
+void add_svs_stream_routes(HttpServer& http, services::SvsService& svs) {
+  http.add_stream_route(http::verb::post, "/api/v1/svs/sign-file",
+                        [&svs](RequestContext& ctx) { return sign_file(svs, ctx); });
+  http.add_stream_route(http::verb::post, "/api/v1/svs/verify-file",
+                        [&svs](RequestContext& ctx) { return verify_file(svs, ctx); });
+}
+
 }  // namespace medsign::server

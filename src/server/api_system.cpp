@@ -209,6 +209,9 @@ void register_api(Router& router, ApiContext& ctx) {
   api::register_seal_images(router, ctx);
   api::register_svs(router, ctx);
   api::register_pki(router, ctx);
+  api::register_seals(router, ctx);
+  api::register_pdf(router, ctx);
+  api::register_pdf_verify(router, ctx);
   api::register_auth(router, ctx);
   api::register_accounts(router, ctx);
   api::register_audit(router, ctx);

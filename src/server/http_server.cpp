@@ -127,6 +127,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   std::atomic<std::int64_t> in_flight{0};
   Router async_router;
   std::vector<std::pair<AsyncHandler, AsyncRouteOptions>> async_handlers;
+  Router stream_router;
+  std::vector<std::pair<StreamHandler, StreamRouteOptions>> stream_handlers;
+  std::uint64_t max_stream_body = 0;  // the largest limit of the streaming routes
 
   Impl(HttpServer& o, const Router& r, Metrics& m, HttpServerOptions op)
       : owner(o), router(r), metrics(m), opts(std::move(op)) {}
@@ -162,7 +165,8 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   void read_header() {
     parser_.emplace();
     parser_->header_limit(srv_.opts.max_header_bytes);
-    parser_->body_limit(srv_.opts.max_body_bytes);
+    // With streaming routes the header may announce more than max_body_bytes: on_header decides per route.
+    parser_->body_limit(std::max<std::uint64_t>(srv_.opts.max_body_bytes, srv_.max_stream_body));
     int t = requests_ == 0 ? srv_.opts.header_timeout_ms : srv_.opts.idle_timeout_ms;
     lowest().expires_never();
     arm_deadline(t);
@@ -187,6 +191,14 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
 
   void on_header(beast::error_code ec) {
     if (ec) return fail(ec, /*in_header=*/true);
+    if (!srv_.stream_handlers.empty()) {
+      const auto& h = parser_->get();
+      std::string_view target(h.target().data(), h.target().size());
+      if (auto sm = srv_.stream_router.match(h.method(), target.substr(0, target.find('?')))) return start_stream(*sm);
+      if (auto len = parser_->content_length(); len && *len > srv_.opts.max_body_bytes)
+        return fail(http::error::body_limit, false);
+      parser_->body_limit(srv_.opts.max_body_bytes);
+    }
     arm_deadline(srv_.opts.body_timeout_ms);
     http::async_read(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code ec2, std::size_t) {
       self->on_body(ec2);
@@ -270,6 +282,132 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     }
   }
 
+  // ---- streaming-body routes ----
+
+  void start_stream(RouteMatch& m) {
+    deadline_.cancel();
+    ++requests_;
+    auto idx = static_cast<std::size_t>(m.route - srv_.stream_router.routes().data());
+    const auto& [handler, options] = srv_.stream_handlers[idx];
+    req_ = BeastRequest(parser_->get().base());
+    stream_parser_.emplace(std::move(*parser_));
+    parser_.reset();
+    stream_parser_->body_limit(options.max_body_bytes);
+    const auto announced = stream_parser_->content_length();
+    srv_.in_flight.fetch_add(1);
+    srv_.metrics.inc_in_flight();
+    stream_ctx_ = std::make_shared<RequestContext>(RequestContext{
+        req_, remote_, sanitise_request_id(std::string(req_["X-Request-Id"])), tls_, std::move(m.params), {}, m.route->pattern, {}});
+    stream_t0_ = std::chrono::steady_clock::now();
+    std::string_view target(req_.target().data(), req_.target().size());
+    if (auto q = target.find('?'); q != std::string_view::npos) {
+      auto parsed = parse_query(target.substr(q + 1));
+      if (!parsed) return stream_answer(error_response(parsed.error(), stream_ctx_->request_id), false);
+      stream_ctx_->query = std::move(*parsed);
+    }
+    Result<BodySink> sink = Error(Errc::internal, "stream handler failed");
+    try {
+      sink = handler(*stream_ctx_);
+    } catch (const std::exception& e) {
+      log::error("handler threw", {{"request_id", stream_ctx_->request_id}, {"route", stream_ctx_->route}, {"what", e.what()}});
+    }
+    if (!sink) return stream_answer(error_response(sink.error(), stream_ctx_->request_id), false);
+    if (announced && *announced > options.max_body_bytes) {
+      return stream_answer(error_response(Error(Errc::body_too_large, "the body is larger than this route accepts"),
+                                          stream_ctx_->request_id),
+                           false);
+    }
+    sink_ = std::move(sink).value();
+    if (beast::iequals(req_[http::field::expect], "100-continue")) {
+      static const char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
+      lowest().expires_after(std::chrono::milliseconds(srv_.opts.body_timeout_ms));
+      return asio::async_write(stream_, asio::buffer(kContinue, sizeof kContinue - 1),
+                               [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                                 if (ec) return self->stream_abort();
+                                 self->lowest().expires_never();
+                                 self->read_chunk();
+                               });
+    }
+    read_chunk();
+  }
+
+  void read_chunk() {
+    if (stream_parser_->is_done()) return end_stream();
+    if (!chunk_buf_) chunk_buf_ = std::make_unique<std::uint8_t[]>(kChunk);
+    auto& body = stream_parser_->get().body();
+    body.data = chunk_buf_.get();
+    body.size = kChunk;
+    arm_deadline(srv_.opts.body_timeout_ms);
+    http::async_read(stream_, buffer_, *stream_parser_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+      self->on_chunk(ec);
+    });
+  }
+
+  void on_chunk(beast::error_code ec) {
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) {
+      deadline_.cancel();
+      if (timed_out_) ec = beast::error::timeout;
+      if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
+          ec == asio::error::operation_aborted)
+        return stream_abort();
+      Errc code = ec == beast::error::timeout ? Errc::request_timeout
+                  : ec == http::error::body_limit ? Errc::body_too_large
+                                                  : Errc::bad_request;
+      return stream_answer(error_response(Error(code, ec.message()), stream_ctx_->request_id), false);
+    }
+    std::size_t got = kChunk - stream_parser_->get().body().size;
+    if (got > 0) {
+      Status st = Error(Errc::internal, "stream handler failed");
+      try {
+        st = sink_.chunk(ByteView(chunk_buf_.get(), got));
+      } catch (const std::exception& e) {
+        log::error("handler threw", {{"request_id", stream_ctx_->request_id}, {"route", stream_ctx_->route}, {"what", e.what()}});
+      }
+      if (!st) return stream_answer(error_response(st.error(), stream_ctx_->request_id), false);
+    }
+    read_chunk();
+  }
+
+  void end_stream() {
+    deadline_.cancel();
+    auto done = [self = this->shared_from_this()](HttpResponse r) {
+      asio::post(self->lowest().get_executor(), [self, r = std::make_shared<HttpResponse>(std::move(r))]() mutable {
+        self->stream_answer(std::move(*r), true);
+      });
+    };
+    try {
+      sink_.end(done);
+    } catch (const std::exception& e) {
+      log::error("handler threw", {{"request_id", stream_ctx_->request_id}, {"route", stream_ctx_->route}, {"what", e.what()}});
+      done(error_response(Error(Errc::internal, "unexpected failure; see the server log"), stream_ctx_->request_id));
+    }
+  }
+
+  // The answer of a streaming route; `complete` = the whole body was read (else the connection closes).
+  void stream_answer(HttpResponse r, bool complete) {
+    deadline_.cancel();
+    add_common_headers(r, stream_ctx_->request_id);
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - stream_t0_).count();
+    srv_.metrics.observe_request(stream_ctx_->route, std::string(http::to_string(req_.method())), r.result_int(), secs);
+    log::info("request", {{"request_id", stream_ctx_->request_id}, {"method", std::string(http::to_string(req_.method()))},
+                          {"route", stream_ctx_->route}, {"status", r.result_int()}, {"remote", remote_}});
+    if (!complete) req_.keep_alive(false);
+    sink_ = {};
+    stream_parser_.reset();
+    write(std::make_shared<HttpResponse>(std::move(r)));
+  }
+
+  // The client went away mid-body: nothing to answer.
+  void stream_abort() {
+    deadline_.cancel();
+    sink_ = {};
+    stream_parser_.reset();
+    srv_.in_flight.fetch_sub(1);
+    srv_.metrics.dec_in_flight();
+    close();
+  }
+
   void write(std::shared_ptr<HttpResponse> res) {
     bool keep = req_.keep_alive() && !srv_.owner.draining();
     res->version(req_.version());
@@ -310,6 +448,12 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   BeastRequest req_;
+  static constexpr std::size_t kChunk = 256 * 1024;
+  std::optional<http::request_parser<http::buffer_body>> stream_parser_;
+  std::unique_ptr<std::uint8_t[]> chunk_buf_;
+  BodySink sink_;
+  std::shared_ptr<RequestContext> stream_ctx_;
+  std::chrono::steady_clock::time_point stream_t0_;
   std::uint64_t requests_ = 0;
   boost::asio::steady_timer deadline_;
   bool timed_out_ = false;
@@ -346,6 +490,12 @@ HttpServer::HttpServer(const Router& router, Metrics& metrics, HttpServerOptions
 void HttpServer::add_async_route(http::verb method, std::string pattern, AsyncHandler h, AsyncRouteOptions o) {
   impl_->async_router.add(method, std::move(pattern), [](RequestContext&) { return HttpResponse{}; });
   impl_->async_handlers.emplace_back(std::move(h), o);
+}
+
+void HttpServer::add_stream_route(http::verb method, std::string pattern, StreamHandler h, StreamRouteOptions o) {
+  impl_->stream_router.add(method, std::move(pattern), [](RequestContext&) { return HttpResponse{}; });
+  impl_->max_stream_body = std::max(impl_->max_stream_body, o.max_body_bytes);
+  impl_->stream_handlers.emplace_back(std::move(h), o);
 }
 
 HttpServer::~HttpServer() {

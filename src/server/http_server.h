@@ -15,6 +15,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include "common/bytes.h"
 #include "server/metrics.h"
 #include "server/router.h"
 
@@ -57,6 +58,20 @@ struct AsyncRouteOptions {
   bool access_log = true;  // an info log line per request
 };
 
+// A route whose body is not buffered (large uploads at constant memory): after the header, `chunk` gets
+// the body piece by piece as it arrives, then `end` answers. The handler runs on the I/O thread.
+struct BodySink {
+  // Each piece of the body, in order. An error stops reading: the client gets it and the connection closes.
+  std::function<Status(ByteView)> chunk;
+  // After the last piece (ctx is still valid); calls `done` exactly once, from any thread.
+  std::function<void(AsyncDone done)> end;
+};
+// Called once the header is read (ctx.query and ctx.path_params filled): a sink, or an error to answer.
+using StreamHandler = std::function<Result<BodySink>(RequestContext& ctx)>;
+struct StreamRouteOptions {
+  std::uint64_t max_body_bytes = std::uint64_t{1} << 40;  // 1 TiB
+};
+
 class HttpServer {
  public:
   HttpServer(const Router& router, Metrics& metrics, HttpServerOptions opts);
@@ -65,6 +80,8 @@ class HttpServer {
   // Routes answered asynchronously, matched before the router's; the handler runs on the I/O thread. Add
   // them before start().
   void add_async_route(http::verb method, std::string pattern, AsyncHandler h, AsyncRouteOptions o = {});
+  // Streaming-body routes (BodySink above), matched first. Add them before start().
+  void add_stream_route(http::verb method, std::string pattern, StreamHandler h, StreamRouteOptions o = {});
 
   // Binds the listeners. Fails with a message naming the address when a port cannot be bound.
   Status start();

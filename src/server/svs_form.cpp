@@ -140,6 +140,90 @@ void handle_form(services::SvsService& svs, svs::ReqType type, RequestContext& c
   });
 }
 
+// Vendor extensions /envelopeEnc (cert, inData -> envelopedData) and /envelopeDec (keyIndex, keyValue,
+// envelopedData -> outData): digital envelopes with the same form conventions, logged like the others.
+void handle_envelope(services::SvsService& svs, bool encrypt, RequestContext& ctx, AsyncDone done) {
+  auto fields = parse_query(ctx.req.body());
+  auto answer = [done](std::uint32_t code, const char* name, const Bytes* value) {
+    std::string out = "respValue=" + std::to_string(code);
+    if (value) {
+      std::string enc;
+      for (char c : base64_encode(*value)) {
+        if (c == '+') enc += "%2B";
+        else if (c == '/') enc += "%2F";
+        else if (c == '=') enc += "%3D";
+        else enc += c;
+      }
+      out.append("&").append(name).append("=").append(enc);
+    }
+    done(form_response(out));
+  };
+  auto caller = svs.caller_for_address(ctx.remote_addr);
+  if (!caller) return answer(svs::kErrorBase, "", nullptr);
+  if (!fields) return answer(svs::kInvalidDataFormat, "", nullptr);
+  auto get = [&](const char* k) -> Result<Bytes> {
+    auto it = fields->find(k);
+    if (it == fields->end()) return Error(Errc::missing_field, k);
+    auto b = base64_decode(it->second);
+    if (!b) return Error(Errc::invalid_argument, std::string(k) + " is not Base64");
+    return std::move(b).value();
+  };
+  std::uint32_t code = svs::kSuccess;
+  std::string key, detail;
+  Bytes logged, result;
+  if (encrypt) {
+    auto cert_der = get("cert");
+    auto data = get("inData");
+    if (!cert_der || !data) {
+      code = svs::kInvalidDataFormat;
+      detail = (!cert_der ? cert_der.error() : data.error()).detail;
+    } else {
+      logged = *data;
+      auto cert = pki::Certificate::parse_der(*cert_der);
+      if (!cert) {
+        code = svs::kErrorCertDecode;
+        detail = cert.error().detail;
+      } else {
+        key = cert->serial_hex();
+        auto env = svs.envelope_encrypt(*data, std::span<const pki::Certificate>(&*cert, 1));
+        if (env) result = std::move(env).value();
+        else {
+          code = svs::kErrorCert;
+          detail = env.error().detail;
+        }
+      }
+    }
+  } else {
+    auto env = get("envelopedData");
+    key = fields->count("keyIndex") ? fields->at("keyIndex") : std::string();
+    std::string pw = fields->count("keyValue") ? fields->at("keyValue") : std::string();
+    if (!env || key.empty()) {
+      code = svs::kInvalidDataFormat;
+      detail = !env ? env.error().detail : "keyIndex missing";
+    } else {
+      logged = *env;
+      auto plain = svs.envelope_decrypt(*caller, key, *env, pw);
+      if (plain) result = Bytes(plain->view().begin(), plain->view().end());
+      else {
+        code = plain.error().code == Errc::decrypt_failed || plain.error().code == Errc::bad_encoding
+                   ? svs::kInvalidDataFormat
+               : plain.error().code == Errc::not_found && !svs.find_key(key) ? svs::kErrorKeyIndex
+               : plain.error().code == Errc::not_found ? svs::kErrorCert
+                                                        : services::svs_code_for(plain.error());
+        detail = plain.error().detail;
+      }
+    }
+  }
+  std::string result_name = code == svs::kSuccess ? "success" : std::string(svs::resp_code_name(code));
+  auto out = std::make_shared<Bytes>(std::move(result));
+  const char* field = encrypt ? "envelopedData" : "outData";
+  svs.record(*caller, encrypt ? "gmt0029.envelopeEnc" : "gmt0029.envelopeDec", key, logged, result_name, detail,
+             [answer, out, code, field](const Status& st) {
+               if (!st) return answer(svs::kSystemFailure, "", nullptr);
+               answer(code, field, code == svs::kSuccess ? out.get() : nullptr);
+             });
+}
+
 }  // namespace
 
 void add_svs_form_async_routes(HttpServer& http, services::SvsService& svs) {
@@ -149,6 +233,11 @@ void add_svs_form_async_routes(HttpServer& http, services::SvsService& svs) {
     path.append(svs::req_type_http_name(type));
     http.add_async_route(http::verb::post, path,
                          [&svs, type](RequestContext& ctx, AsyncDone done) { handle_form(svs, type, ctx, std::move(done)); },
+                         AsyncRouteOptions{false});
+  }
+  for (bool enc : {true, false}) {
+    http.add_async_route(http::verb::post, enc ? "/envelopeEnc" : "/envelopeDec",
+                         [&svs, enc](RequestContext& ctx, AsyncDone done) { handle_envelope(svs, enc, ctx, std::move(done)); },
                          AsyncRouteOptions{false});
   }
 }
@@ -167,6 +256,17 @@ void register_svs_forms(Router& r, ApiContext& api) {
       std::promise<HttpResponse> p;
       auto f = p.get_future();
       handle_form(*api.svs, type, ctx, [&p](HttpResponse res) { p.set_value(std::move(res)); });
+      return f.get();
+    });
+  }
+  for (bool enc : {true, false}) {
+    r.add(http::verb::post, enc ? "/envelopeEnc" : "/envelopeDec", [&api, enc](RequestContext& ctx) {
+      if (!api.svs) {
+        return error_response(Error(Errc::unavailable, "the signing service is not enabled on this node"), ctx.request_id);
+      }
+      std::promise<HttpResponse> p;
+      auto f = p.get_future();
+      handle_envelope(*api.svs, enc, ctx, [&p](HttpResponse res) { p.set_value(std::move(res)); });
       return f.get();
     });
   }

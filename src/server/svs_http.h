@@ -11,5 +11,7 @@ namespace medsign::server {
 // Also adds the GM/T 0029 Annex B/C form routes (POST /SignData, ...; svs_form.cpp).
 void add_svs_async_routes(HttpServer& http, services::SvsService& svs);
 void add_svs_form_async_routes(HttpServer& http, services::SvsService& svs);
+// The streamed-file routes (POST /api/v1/svs/sign-file, /verify-file; api_svs.cpp).
+void add_svs_stream_routes(HttpServer& http, services::SvsService& svs);
 
 }  // namespace medsign::server

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
@@ -60,7 +61,7 @@ struct SvsSocketServer::Impl {
   services::SvsService& svs;
   SvsSocketOptions opts;
   asio::io_context ioc;
-  std::optional<tcp::acceptor> acceptor;
+  std::optional<tcp::acceptor> acceptor, tls_acceptor;
   std::optional<udp::socket> udp_sock;
   std::optional<asio::strand<asio::io_context::executor_type>> udp_strand;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
@@ -68,27 +69,48 @@ struct SvsSocketServer::Impl {
   std::atomic<std::int64_t> pending{0};
   std::atomic<bool> stopping{false};
   std::atomic<std::uint64_t> tcp_connections{0}, requests{0}, udp_requests{0}, rejected{0};
-  int bound_tcp = -1, bound_udp = -1;
+  int bound_tcp = -1, bound_udp = -1, bound_tls = -1;
   Bytes udp_buf;
   udp::endpoint udp_peer;
 
   Impl(services::SvsService& s, SvsSocketOptions o) : svs(s), opts(std::move(o)) {}
   void accept();
+  void accept_tls();
   void udp_receive();
 };
 
 namespace {
 
-// One TCP connection: reads messages as they come, hands each to the service, writes the answers in
-// request order. All members are touched on the connection's strand only.
-class Connection : public std::enable_shared_from_this<Connection> {
+using TlsStream = asio::ssl::stream<tcp::socket>;
+
+// One TCP (or TLS) connection: reads messages as they come, hands each to the service, writes the answers
+// in request order. All members are touched on the connection's strand only.
+template <typename Stream>
+class Connection : public std::enable_shared_from_this<Connection<Stream>> {
  public:
-  Connection(SvsSocketServer::Impl* srv, tcp::socket s, std::string remote)
+  Connection(SvsSocketServer::Impl* srv, Stream s, std::string remote)
       : srv_(srv), sock_(std::move(s)), remote_(std::move(remote)), timer_(sock_.get_executor()) {}
 
-  void start() { read_more(); }
+  void start() {
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      arm_timer();
+      sock_.async_handshake(asio::ssl::stream_base::server, [self = this->shared_from_this()](error_code ec) {
+        if (ec) return self->close();  // a failed handshake is not a request
+        self->read_more();
+      });
+    } else {
+      read_more();
+    }
+  }
 
  private:
+  using std::enable_shared_from_this<Connection<Stream>>::shared_from_this;
+  using std::enable_shared_from_this<Connection<Stream>>::weak_from_this;
+  tcp::socket& lowest() {
+    if constexpr (std::is_same_v<Stream, TlsStream>) return sock_.next_layer();
+    else return sock_;
+  }
+
   void arm_timer() {
     timer_.expires_after(std::chrono::milliseconds(srv_->opts.idle_timeout_ms));
     timer_.async_wait([weak = weak_from_this()](error_code ec) {
@@ -188,12 +210,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
     closed_ = true;
     timer_.cancel();
     error_code ec;
-    sock_.shutdown(tcp::socket::shutdown_both, ec);
-    sock_.close(ec);
+    lowest().shutdown(tcp::socket::shutdown_both, ec);
+    lowest().close(ec);
   }
 
   SvsSocketServer::Impl* srv_;
-  tcp::socket sock_;
+  Stream sock_;
   std::string remote_;
   asio::steady_timer timer_;
   Bytes buf_;
@@ -213,9 +235,24 @@ void SvsSocketServer::Impl::accept() {
       auto ep = s.remote_endpoint(ec2);
       s.set_option(tcp::no_delay(true), ec2);
       self->tcp_connections.fetch_add(1);
-      std::make_shared<Connection>(self, std::move(s), ec2 ? std::string() : ep.address().to_string())->start();
+      std::make_shared<Connection<tcp::socket>>(self, std::move(s), ec2 ? std::string() : ep.address().to_string())->start();
     }
     self->accept();
+  });
+}
+
+void SvsSocketServer::Impl::accept_tls() {
+  tls_acceptor->async_accept(asio::make_strand(ioc), [self = this](error_code ec, tcp::socket s) {
+    if (ec == asio::error::operation_aborted || !self->tls_acceptor->is_open()) return;
+    if (!ec) {
+      error_code ec2;
+      auto ep = s.remote_endpoint(ec2);
+      s.set_option(tcp::no_delay(true), ec2);
+      self->tcp_connections.fetch_add(1);
+      std::string remote = ec2 ? std::string() : ep.address().to_string();
+      std::make_shared<Connection<TlsStream>>(self, TlsStream(std::move(s), *self->opts.tls), remote)->start();
+    }
+    self->accept_tls();
   });
 }
 
@@ -275,6 +312,20 @@ Status SvsSocketServer::start() {
     }
     impl_->bound_tcp = impl_->acceptor->local_endpoint().port();
   }
+  if (o.tls_port >= 0) {
+    if (!o.tls) return Error(Errc::config_invalid, "GM/T 0029 over TLS needs the server's TLS certificate and key");
+    impl_->tls_acceptor.emplace(impl_->ioc);
+    tcp::endpoint ep(addr, static_cast<unsigned short>(o.tls_port));
+    impl_->tls_acceptor->open(ep.protocol(), ec);
+    if (!ec) impl_->tls_acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) impl_->tls_acceptor->bind(ep, ec);
+    if (!ec) impl_->tls_acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return Error(Errc::config_invalid, "cannot listen for GM/T 0029 TLS on " + o.listen + ":" +
+                                             std::to_string(o.tls_port) + ": " + ec.message());
+    }
+    impl_->bound_tls = impl_->tls_acceptor->local_endpoint().port();
+  }
   if (o.udp_port >= 0) {
     impl_->udp_sock.emplace(impl_->ioc);
     udp::endpoint ep(addr, static_cast<unsigned short>(o.udp_port));
@@ -290,6 +341,7 @@ Status SvsSocketServer::start() {
   }
   impl_->guard.emplace(impl_->ioc.get_executor());
   if (impl_->acceptor) impl_->accept();
+  if (impl_->tls_acceptor) impl_->accept_tls();
   if (impl_->udp_sock) impl_->udp_receive();
   unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   int n = o.threads > 0 ? o.threads : static_cast<int>(cores);
@@ -302,6 +354,7 @@ void SvsSocketServer::stop() {
   asio::post(impl_->ioc, [impl = impl_.get()] {
     error_code ec;
     if (impl->acceptor) impl->acceptor->close(ec);
+    if (impl->tls_acceptor) impl->tls_acceptor->close(ec);
     if (impl->udp_sock) impl->udp_sock->close(ec);
   });
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -316,6 +369,7 @@ void SvsSocketServer::stop() {
 
 int SvsSocketServer::tcp_port() const { return impl_->bound_tcp; }
 int SvsSocketServer::udp_port() const { return impl_->bound_udp; }
+int SvsSocketServer::tls_port() const { return impl_->bound_tls; }
 
 SvsSocketServer::Stats SvsSocketServer::stats() const {
   return {impl_->tcp_connections.load(), impl_->requests.load(), impl_->udp_requests.load(), impl_->rejected.load()};

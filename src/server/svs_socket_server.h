@@ -2,6 +2,7 @@
 //   - TCP: DER SVSRequest messages back to back on a persistent connection, framed by their own DER
 //     length; each is answered by an SVSRespond in request order. Requests are pipelined: up to
 //     max_pipeline are worked on at once per connection before reading pauses.
+//   - TLS: the same message stream inside TLS (the platform's HTTPS certificate and key) on its own port.
 //   - UDP: one SVSRequest per datagram, one SVSRespond datagram back (answers that do not fit get
 //     GM_SYSTEM_FAILURE; use TCP for large messages).
 // A first byte other than SEQUENCE, an indefinite or oversize length, or a stalled connection closes the
@@ -13,6 +14,8 @@
 #include <optional>
 #include <string>
 
+#include <boost/asio/ssl/context.hpp>
+
 #include "services/svs.h"
 
 namespace medsign::server {
@@ -21,6 +24,8 @@ struct SvsSocketOptions {
   std::string listen = "127.0.0.1";
   int tcp_port = -1;  // -1 = off, 0 = an ephemeral port
   int udp_port = -1;
+  int tls_port = -1;  // -1 = off; needs `tls`
+  std::shared_ptr<boost::asio::ssl::context> tls;
   std::size_t max_message = 4u << 20;
   std::size_t max_datagram = 1472;
   std::size_t max_pipeline = 64;
@@ -41,6 +46,7 @@ class SvsSocketServer {
   void stop();
   int tcp_port() const;
   int udp_port() const;
+  int tls_port() const;
   struct Stats {
     std::uint64_t tcp_connections = 0, requests = 0, udp_requests = 0, rejected_input = 0;
   };

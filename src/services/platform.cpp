@@ -8,6 +8,7 @@
 #include "common/clock.h"
 #include "crypto/soft/dev_ca.h"
 #include "services/schema.h"
+#include "services/seal_service.h"
 #include "services/tsa.h"
 
 namespace medsign::services {
@@ -106,6 +107,7 @@ Result<std::vector<BootstrapCredential>> init_data_dir(const fs::path& data_dir)
   MEDSIGN_TRY(p->audit->record({"cli", "offline", "system.init", data_dir.string(), "success", "cli",
                                 "backend=" + p->cfg.database.backend}));
   MEDSIGN_TRY(init_dev_signing_service(*p));
+  MEDSIGN_TRY(init_demo_seals(*p));  // seal-maker key and the demo official seals (services/seal_service.h)
 
   std::vector<BootstrapCredential> creds;
   for (auto [user, role, title] : {std::tuple{"sysadmin", Role::sysadmin, "System administrator"},
@@ -132,10 +134,12 @@ Status init_dev_signing_service(Platform& p) {
   const Actor init{"cli", Role::operator_, "cli"};
   MEDSIGN_TRY(svs->register_key(1, "sm2-sign", "", init));
   MEDSIGN_TRY(svs->register_key(2, "rsa-sign", "", init));
-  MEDSIGN_ASSIGN(svs, SvsService::open(p.keys, *p.db, p.audit.get()));  // with the keys loaded
+  MEDSIGN_TRY(svs->register_key(3, "sm2-enc", "", init));  // digital envelopes
+  MEDSIGN_TRY(svs->register_key(4, "rsa-enc", "", init));
+  MEDSIGN_TRY(svs->reload_keys(p.keys));  // with the keys loaded
   NewApp dev;
   dev.name = "dev-app";
-  dev.keys = {1, 2};
+  dev.keys = {1, 2, 3, 4};
   MEDSIGN_ASSIGN(AppCredentials c, svs->add_app(dev, init));
   std::string text = nlohmann::json{{"app_id", c.app.id}, {"secret", c.secret}}.dump();
   MEDSIGN_ASSIGN(Bytes sealed, p.keys.seal_blob(as_bytes(text), "dev-app"));

@@ -235,6 +235,54 @@ CREATE TABLE svs_log (
 CREATE INDEX svs_log_ts ON svs_log(ts);
 CREATE INDEX svs_log_app ON svs_log(app_id, ts);
 )sql"},
+    {11, "electronic seals: seals, bound certificates, seal users, grants",
+     R"sql(
+CREATE TABLE seals (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  type INTEGER NOT NULL,
+  owner TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  state_reason TEXT NOT NULL,
+  docmdp INTEGER NOT NULL,
+  width_mm INTEGER NOT NULL,
+  height_mm INTEGER NOT NULL,
+  valid_start {bigint} NOT NULL,
+  valid_end {bigint} NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at {bigint} NOT NULL,
+  updated_at {bigint} NOT NULL,
+  eseal {blob} NOT NULL,
+  picture {blob} NOT NULL
+);
+CREATE INDEX seals_state ON seals(state);
+CREATE INDEX seals_owner ON seals(owner);
+CREATE TABLE seal_certs (
+  seal_id TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  key_name TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  certificate {blob} NOT NULL,
+  PRIMARY KEY (seal_id, position)
+);
+CREATE TABLE seal_users (
+  id TEXT PRIMARY KEY,
+  username TEXT NOT NULL,
+  display_name TEXT NOT NULL,
+  certificate {blob} NOT NULL,
+  fingerprint TEXT NOT NULL,
+  created_at {bigint} NOT NULL
+);
+CREATE INDEX seal_users_username ON seal_users(username);
+CREATE TABLE seal_grants (
+  seal_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  granted_by TEXT NOT NULL,
+  granted_at {bigint} NOT NULL,
+  PRIMARY KEY (seal_id, user_id)
+);
+)sql"},
 };
 
 const std::vector<TableSpec> kTables = {
@@ -276,6 +324,13 @@ const std::vector<TableSpec> kTables = {
      "app_id"},
     {"svs_keys", {"key_index", "key_name", "access_hash", "created_at"}, "key_index"},
     {"svs_log", {"id", "ts", "app_id", "operation", "key_name", "data_sm3", "result", "detail", "source"}, "id"},
+    {"seals",
+     {"id", "name", "type", "owner", "version", "state", "state_reason", "docmdp", "width_mm", "height_mm",
+      "valid_start", "valid_end", "created_by", "created_at", "updated_at", "eseal", "picture"},
+     "id"},
+    {"seal_certs", {"seal_id", "position", "key_name", "fingerprint", "certificate"}, "seal_id, position"},
+    {"seal_users", {"id", "username", "display_name", "certificate", "fingerprint", "created_at"}, "id"},
+    {"seal_grants", {"seal_id", "user_id", "granted_by", "granted_at"}, "seal_id, user_id"},
 };
 }  // namespace
 

@@ -242,6 +242,15 @@ Status SvsService::load_keys(const crypto::SoftKeyStore& keys) {
     MEDSIGN_ASSIGN(k.signer, crypto::Signer::create(k.info.alg, pair));
     crypto::Signer signer = k.signer;
     k.cms_sign = [signer](ByteView tbs) { return signer.sign(tbs); };
+    k.decrypt_key = [pair](const cms::RecipientInfo& ri) -> Result<SecretBytes> {
+      if (pair.algorithm() == crypto::KeyAlg::sm2) {
+        MEDSIGN_ASSIGN(crypto::Decryptor d, crypto::Decryptor::create(crypto::EncryptionAlg::sm2, pair));
+        return d.decrypt(ri.encrypted_key);
+      }
+      MEDSIGN_ASSIGN(SecretBytes der, pair.pkcs8());
+      MEDSIGN_ASSIGN(crypto::EvpKey evp, crypto::EvpKey::from_private_der(der.view()));
+      return cms::decrypt_key_rsa(ri, evp.get());
+    };
     const int idx = k.info.index;
     loaded.emplace(idx, std::move(k));
   }
@@ -570,7 +579,8 @@ SvsVerdict SvsService::check_certificate_for(const Caller* caller, const pki::Ce
 }
 
 Result<crypto::Verifier> SvsService::verifier_for(const pki::Certificate& cert) const {
-  std::string k(cert.public_key().der.begin(), cert.public_key().der.end());
+  const Bytes& spki = cert.public_key().der;
+  std::string_view k(reinterpret_cast<const char*>(spki.data()), spki.size());
   {
     std::lock_guard lock(verifiers_mu_);
     if (auto it = verifiers_.find(k); it != verifiers_.end()) return it->second;
@@ -579,7 +589,7 @@ Result<crypto::Verifier> SvsService::verifier_for(const pki::Certificate& cert) 
   MEDSIGN_ASSIGN(crypto::Verifier v, crypto::Verifier::create(alg, cert.public_key().der));
   std::lock_guard lock(verifiers_mu_);
   if (verifiers_.size() >= 4096) verifiers_.clear();  // bounded; rebuilt on demand
-  verifiers_.emplace(std::move(k), v);
+  verifiers_.emplace(std::string(k), v);
   return v;
 }
 
@@ -614,20 +624,52 @@ Result<Bytes> SvsService::sign_message(const Caller& c, const std::string& key, 
   s.signature = cms_alg(k->info.alg);
   s.sign = k->cms_sign;
   s.signed_attributes = o.signed_attributes;
-  if (o.signed_attributes) s.signing_time_ms = now_ms - now_ms % 1000;
+  if (o.content_digest) {
+    if (o.content_digest->size() != crypto::hash_size(crypto::signature_hash(k->info.alg))) {
+      return Error(Errc::invalid_argument, "the digest has " + std::to_string(o.content_digest->size()) +
+                                               " bytes; key " + k->info.name + " needs " +
+                                               std::to_string(crypto::hash_size(crypto::signature_hash(k->info.alg))));
+    }
+    req.content_digest = *o.content_digest;
+    req.detached = true;
+    s.signed_attributes = true;
+  }
+  if (s.signed_attributes) s.signing_time_ms = now_ms - now_ms % 1000;
   return cms::sign(req, std::span<const cms::SignerSpec>(&s, 1));
 }
 
 SvsMessageVerdict SvsService::verify_message(ByteView signed_message, std::optional<ByteView> detached,
                                              int verify_level, std::int64_t now_ms, const Caller* caller) const {
-  SvsMessageVerdict out;
   auto sd = cms::parse_signed_data(signed_message);
   if (!sd) {
+    SvsMessageVerdict out;
     out.verdict = bad(svs::kInvalidDataFormat, sd.error().detail);
     return out;
   }
-  if (sd->content) out.content = sd->content;
-  auto checks = cms::verify_signatures(*sd, detached);
+  return verify_checked(*sd, cms::verify_signatures(*sd, detached), verify_level, now_ms, caller);
+}
+
+SvsMessageVerdict SvsService::verify_message_digest(ByteView signed_message, const cms::ContentDigest& digest,
+                                                    int verify_level, std::int64_t now_ms, const Caller* caller) const {
+  auto sd = cms::parse_signed_data(signed_message);
+  if (!sd) {
+    SvsMessageVerdict out;
+    out.verdict = bad(svs::kInvalidDataFormat, sd.error().detail);
+    return out;
+  }
+  return verify_checked(*sd, cms::verify_signatures(*sd, digest), verify_level, now_ms, caller);
+}
+
+Result<cms::DigestAlgorithm> SvsService::message_digest_algorithm(const std::string& key) const {
+  MEDSIGN_ASSIGN(const SvsKey* k, find_key(key));
+  return cms_digest(k->alg);
+}
+
+SvsMessageVerdict SvsService::verify_checked(const cms::SignedData& sd,
+                                             const Result<std::vector<cms::SignerVerification>>& checks,
+                                             int verify_level, std::int64_t now_ms, const Caller* caller) const {
+  SvsMessageVerdict out;
+  if (sd.content) out.content = sd.content;
   if (!checks) {
     out.verdict = bad(svs::kInvalidDataFormat, checks.error().detail);
     return out;
@@ -653,6 +695,36 @@ Result<Bytes> SvsService::export_certificate(const std::string& identification) 
   auto k = find_key(identification);
   if (!k) return Error(Errc::not_found, "no certificate " + identification);
   return (*k)->certificate.der();
+}
+
+Result<Bytes> SvsService::envelope_encrypt(ByteView content, std::span<const pki::Certificate> recipients) const {
+  if (recipients.empty()) return Error(Errc::missing_field, "at least one recipient certificate is required");
+  std::size_t sm2 = 0;
+  for (const auto& r : recipients) {
+    if (r.key_type() == pki::KeyType::sm2) ++sm2;
+    else if (r.key_type() != pki::KeyType::rsa) {
+      return Error(Errc::invalid_argument, "recipient " + r.subject().to_string() + " has neither an SM2 nor an RSA key");
+    }
+  }
+  if (sm2 != 0 && sm2 != recipients.size()) {
+    return Error(Errc::invalid_argument, "recipients mix SM2 and RSA keys: make one envelope per algorithm");
+  }
+  cms::EnvelopeRequest req;
+  req.flavor = sm2 ? cms::Flavor::gmt0010 : cms::Flavor::rfc5652;
+  req.cipher = sm2 ? cms::ContentCipher::sm4_cbc : cms::ContentCipher::aes256_cbc;
+  req.content = content;
+  return cms::envelope(req, recipients);
+}
+
+Result<SecretBytes> SvsService::envelope_decrypt(const Caller& c, const std::string& key, ByteView envelope,
+                                                 std::string_view access_code) const {
+  MEDSIGN_ASSIGN(const LoadedKey* k, usable_key(c, key, access_code));
+  const auto& ku = k->info.certificate.key_usage();
+  if (ku && !ku->has(pki::KeyUsageBit::key_encipherment)) {
+    return Error(Errc::forbidden, "the certificate of key " + k->info.name + " does not allow keyEncipherment");
+  }
+  MEDSIGN_ASSIGN(cms::EnvelopedData env, cms::parse_enveloped_data(envelope));
+  return cms::open_envelope(env, k->info.certificate, k->decrypt_key);
 }
 
 void SvsService::record(const Caller& c, std::string_view operation, std::string_view key, ByteView data,
@@ -693,11 +765,14 @@ Result<std::vector<SvsLogRow>> SvsService::query_log(const SvsLogQuery& q) const
 Status create_dev_signing_keys(crypto::SoftKeyStore& keys) {
   MEDSIGN_ASSIGN(crypto::EvpKey ca_key, keys.get("dev-ca"));
   MEDSIGN_ASSIGN(std::string ca_pem, keys.certificate("dev-ca"));
-  for (auto [name, type] : {std::pair{"sm2-sign", crypto::KeyType::sm2}, std::pair{"rsa-sign", crypto::KeyType::rsa2048}}) {
+  for (auto [name, type] : {std::pair{"sm2-sign", crypto::KeyType::sm2}, std::pair{"rsa-sign", crypto::KeyType::rsa2048},
+                            std::pair{"sm2-enc", crypto::KeyType::sm2}, std::pair{"rsa-enc", crypto::KeyType::rsa2048}}) {
     MEDSIGN_ASSIGN(crypto::EvpKey key, crypto::EvpKey::generate(type));
+    const bool enc = std::string_view(name).ends_with("-enc");
     crypto::CertSpec spec;
-    spec.common_name = std::string("MedSign signing ") + name;
-    spec.profile = crypto::CertProfile::document_signing;
+    spec.common_name = std::string(enc ? "MedSign encryption " : "MedSign signing ") + name;
+    // Encryption keys: the development CA's profile with keyEncipherment (digitalSignature, keyEncipherment).
+    spec.profile = enc ? crypto::CertProfile::tls_server : crypto::CertProfile::document_signing;
     spec.days = 1825;
     MEDSIGN_ASSIGN(std::string pem, crypto::issue_certificate(key, spec, ca_key, ca_pem));
     MEDSIGN_TRY(keys.put(name, key));

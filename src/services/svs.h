@@ -26,6 +26,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "cms/enveloped_data.h"
 #include "cms/signed_data.h"
 #include "crypto/algorithms/pk.h"
 #include "crypto/soft/keystore.h"
@@ -106,6 +107,10 @@ struct SignMessageOptions {
   bool detached = false;
   bool include_chain = true;
   bool signed_attributes = true;
+  // Sign a digest of the content computed elsewhere (the Init/Update/Final family, hashFlag, streamed
+  // files): the message is detached, with signed attributes; `data` is then ignored. SM3 for SM2 keys,
+  // SHA-256 for RSA keys.
+  std::optional<Bytes> content_digest;
 };
 
 struct SvsLogRow {
@@ -146,6 +151,8 @@ class SvsService {
   std::vector<SvsKey> keys() const;
   // By index, or by name when `ref` is not a number.
   Result<const SvsKey*> find_key(const std::string& ref) const;
+  // Reads the registered keys again (after register_key).
+  Status reload_keys(const crypto::SoftKeyStore& keys) { return load_keys(keys); }
   // Registers a key store key under an index (operator action, audited).
   Status register_key(int index, const std::string& name, const std::string& access_code, const Actor& actor);
 
@@ -166,6 +173,11 @@ class SvsService {
                              const SignMessageOptions& o, std::int64_t now_ms) const;
   SvsMessageVerdict verify_message(ByteView signed_message, std::optional<ByteView> detached, int verify_level,
                                    std::int64_t now_ms, const Caller* caller = nullptr) const;
+  // A detached message known only by the digest of its content (each signer's messageDigest is compared).
+  SvsMessageVerdict verify_message_digest(ByteView signed_message, const cms::ContentDigest& digest, int verify_level,
+                                          std::int64_t now_ms, const Caller* caller = nullptr) const;
+  // The digest the CMS messageDigest of a key's messages uses (SM3 for SM2, else the signature's hash).
+  Result<cms::DigestAlgorithm> message_digest_algorithm(const std::string& key) const;
   // The certificate checks of verify_level against the trust anchors of the key store (development CA
   // and the chains of the server's keys).
   SvsVerdict check_certificate(const pki::Certificate& cert, int verify_level, std::int64_t now_ms) const;
@@ -175,6 +187,16 @@ class SvsService {
   // The node's trust policies (services/pki_policy.h); set before serving.
   void set_policies(std::shared_ptr<const PkiPolicyService> policies) { policies_ = std::move(policies); }
   Result<Bytes> export_certificate(const std::string& identification) const;
+
+  // ---- Digital envelopes (CMS EnvelopedData) ----
+  // Encrypts to every recipient: GM/T 0010 with SM4-CBC when a recipient has an SM2 key (then all must),
+  // else RFC 5652 with AES-256-CBC and RSAES-OAEP (SHA-256) key transport.
+  Result<Bytes> envelope_encrypt(ByteView content, std::span<const pki::Certificate> recipients) const;
+  // Opens an envelope addressed to one of the server's keys. Errors: as usable_key (forbidden, not_found,
+  // invalid_credentials); forbidden when the key's certificate does not allow keyEncipherment; not_found
+  // when the envelope is not addressed to it; decrypt_failed; bad_encoding for a malformed envelope.
+  Result<SecretBytes> envelope_decrypt(const Caller& c, const std::string& key, ByteView envelope,
+                                       std::string_view access_code) const;
 
   // ---- Log ----
   // Appends a row; `done` runs once it has committed (on the writer's thread).
@@ -191,6 +213,7 @@ class SvsService {
     SvsKey info;
     crypto::Signer signer;
     cms::SignFunction cms_sign;
+    cms::KeyDecryptFunction decrypt_key;
     Bytes access_hash;  // HMAC-SM3 of the access code; empty when none
   };
   struct AppEntry {
@@ -203,6 +226,9 @@ class SvsService {
   Bytes mac(std::string_view purpose, std::string_view value) const;
   void audit(const Actor& a, std::string action, std::string target, std::string result, std::string detail);
   Status store_app(const AppEntry& e, bool insert);
+  SvsMessageVerdict verify_checked(const cms::SignedData& sd,
+                                   const Result<std::vector<cms::SignerVerification>>& checks, int verify_level,
+                                   std::int64_t now_ms, const Caller* caller) const;
 
   store::Database& db_;
   AuditLog* audit_;
@@ -217,13 +243,18 @@ class SvsService {
   pki::CrlStore crls_;
   mutable pki::ValidationCache validations_{8192};
   mutable std::mutex verifiers_mu_;
-  mutable std::unordered_map<std::string, crypto::Verifier> verifiers_;
+  struct KeyHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  // Keyed by the SPKI DER; looked up with a view of the certificate's bytes (no copy per call).
+  mutable std::unordered_map<std::string, crypto::Verifier, KeyHash, std::equal_to<>> verifiers_;
   Result<crypto::Verifier> verifier_for(const pki::Certificate& cert) const;
   std::unique_ptr<store::GroupCommitWriter> log_;
 };
 
-// Creates the development signing keys "sm2-sign" (index 1) and "rsa-sign" (index 2) with certificates
-// from the development CA, and a development application "dev-app" allowed from loopback that may use
+// Creates the development signing keys "sm2-sign" (index 1) and "rsa-sign" (index 2) and the encryption
+// keys "sm2-enc" (index 3) and "rsa-enc" (index 4, keyEncipherment) with certificates from the development CA, and a development application "dev-app" allowed from loopback that may use
 // both. Returns the application's credentials (kept sealed in the data dir by init).
 Status create_dev_signing_keys(crypto::SoftKeyStore& keys);
 

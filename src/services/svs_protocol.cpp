@@ -2,12 +2,15 @@
 
 #include "asn1/der_time.h"
 #include "asn1/oids.h"
+#include "asn1/reader.h"
 #include "common/clock.h"
+#include "crypto/sm2/sm2.h"
 
 namespace medsign::services {
 namespace {
 
-constexpr std::int64_t kSgdSm3Sm2 = 0x00020201, kSgdSm3Sm2Alt = 0x00020101, kSgdSha256Rsa = 0x00010004;
+constexpr std::int64_t kSgdSm3Sm2 = 0x00020201, kSgdSm3Sm2Alt = 0x00020101, kSgdSha256Rsa = 0x00010004,
+                       kSgdSm3Rsa = 0x00010001;
 
 bool method_fits(std::int64_t method, crypto::SignatureAlg alg) {
   if (alg == crypto::SignatureAlg::sm2_sm3) return method == kSgdSm3Sm2 || method == kSgdSm3Sm2Alt;
@@ -55,7 +58,59 @@ void finish(SvsService& svs, const Caller& c, const svs::Request& req, svs::Resp
              });
 }
 
+Result<crypto::sm2::PublicKey> sm2_public_key(ByteView b) {
+  if (b.size() == 64) return crypto::sm2::PublicKey::from_coordinates(b.subspan(0, 32), b.subspan(32));
+  if (!b.empty() && b[0] == 0x30) {
+    asn1::Reader outer(b);
+    MEDSIGN_ASSIGN(asn1::Reader spki, outer.read_sequence());
+    MEDSIGN_TRY(spki.read_any());
+    MEDSIGN_ASSIGN(asn1::BitString bits, spki.read_bit_string());
+    return crypto::sm2::PublicKey::decode(bits.bytes);
+  }
+  return crypto::sm2::PublicKey::decode(b);
+}
+
+bool is_sm2_method(std::int64_t m) { return m == kSgdSm3Sm2 || m == kSgdSm3Sm2Alt; }
+
 }  // namespace
+
+Result<svs::StateHash> method_hash(std::int64_t m) {
+  if (m == kSgdSm3Sm2 || m == kSgdSm3Sm2Alt || m == kSgdSm3Rsa) return svs::StateHash::sm3;
+  if (m == kSgdSha256Rsa) return svs::StateHash::sha256;
+  return Error(Errc::invalid_argument, "signMethod " + std::to_string(m) + " is not supported");
+}
+
+Result<svs::HashState> start_hash(std::int64_t sign_method, std::optional<ByteView> signer_public_key,
+                                  std::optional<ByteView> signer_id) {
+  MEDSIGN_ASSIGN(svs::StateHash h, method_hash(sign_method));
+  svs::HashState st(h);
+  if (signer_public_key && !signer_public_key->empty() && is_sm2_method(sign_method)) {
+    auto key = sm2_public_key(*signer_public_key);
+    if (!key) return Error(Errc::invalid_argument, "signerPublicKey is not an SM2 public key: " + key.error().detail);
+    std::string_view id = crypto::sm2::kDefaultId;
+    if (signer_id && !signer_id->empty()) id = std::string_view(reinterpret_cast<const char*>(signer_id->data()), signer_id->size());
+    MEDSIGN_ASSIGN(crypto::sm2::Bytes32 z, crypto::sm2::compute_z(*key, id));
+    st.update(ByteView(z.data(), z.size()));
+  }
+  return st;
+}
+
+Result<Bytes> sm2_z(ByteView public_key, std::optional<ByteView> signer_id) {
+  auto key = sm2_public_key(public_key);
+  if (!key) return Error(Errc::invalid_argument, "not an SM2 public key: " + key.error().detail);
+  std::string_view id = crypto::sm2::kDefaultId;
+  if (signer_id && !signer_id->empty()) id = std::string_view(reinterpret_cast<const char*>(signer_id->data()), signer_id->size());
+  MEDSIGN_ASSIGN(crypto::sm2::Bytes32 z, crypto::sm2::compute_z(*key, id));
+  return Bytes(z.begin(), z.end());
+}
+
+Result<Bytes> final_digest(std::int64_t sign_method, ByteView hash_value) {
+  MEDSIGN_ASSIGN(svs::StateHash h, method_hash(sign_method));
+  if (hash_value.size() == 32) return Bytes(hash_value.begin(), hash_value.end());
+  MEDSIGN_ASSIGN(svs::HashState st, svs::HashState::parse(hash_value));
+  if (st.algorithm() != h) return Error(Errc::invalid_argument, "hashValue was started for another signMethod");
+  return st.digest();
+}
 
 Result<Bytes> certificate_item(const pki::Certificate& cert, std::int64_t info_type) {
   namespace o = asn1::oid;
@@ -166,14 +221,11 @@ void svs_handle(SvsService& svs, const svs::Request& req, const std::string& sou
         return fail(Error(Errc::invalid_argument, "signMethod does not fit the key"), svs::kErrorSignMethod, key,
                     *req.in_data);
       }
-      if (req.hash_flag) {
-        return fail(Error(Errc::invalid_argument, "hashFlag (inData is a digest) is not supported for SignMessage"),
-                    svs::kInvalidDataFormat, key, *req.in_data);
-      }
       SignMessageOptions o;
       o.detached = !req.original_text;
       o.include_chain = req.certificate_chain;
       o.signed_attributes = req.authentication_attributes;
+      if (req.hash_flag) o.content_digest = *req.in_data;  // inData is the content's digest
       auto p7 = svs.sign_message(c, key, *req.in_data, str(req.key_value), o, now);
       if (!p7) return fail(p7.error(), svs_code_for(p7.error()), key, *req.in_data);
       resp.signed_message = std::move(p7).value();
@@ -187,10 +239,100 @@ void svs_handle(SvsService& svs, const svs::Request& req, const std::string& sou
       return finish(svs, c, req, std::move(resp), v.signer ? v.signer->serial_hex() : std::string(),
                     *req.signed_message, v.verdict.reason, std::move(answer));
     }
-    default:
-      return fail(Error(Errc::invalid_argument, "the Init/Update/Final operations are not offered"),
-                  svs::kSystemFailure, "", {});
+    case svs::ReqType::sign_data_init:
+    case svs::ReqType::verify_signed_data_init:
+    case svs::ReqType::sign_message_init:
+    case svs::ReqType::verify_signed_message_init: {
+      bool data_family = req.type == svs::ReqType::sign_data_init || req.type == svs::ReqType::verify_signed_data_init;
+      std::optional<ByteView> pub, id;
+      if (data_family && req.signer_public_key) pub = ByteView(*req.signer_public_key);
+      if (req.signer_id) id = ByteView(*req.signer_id);
+      auto st = start_hash(*req.sign_method, pub, id);
+      if (!st) {
+        return fail(st.error(), method_hash(*req.sign_method) ? svs::kInvalidDataFormat : svs::kErrorSignMethod, "",
+                    *req.in_data);
+      }
+      st->update(*req.in_data);
+      resp.hash_value = st->encode();
+      return finish(svs, c, req, std::move(resp), "", *req.in_data, "", std::move(answer));
+    }
+    case svs::ReqType::sign_data_update:
+    case svs::ReqType::verify_signed_data_update:
+    case svs::ReqType::sign_message_update:
+    case svs::ReqType::verify_signed_message_update: {
+      auto h = method_hash(*req.sign_method);
+      if (!h) return fail(h.error(), svs::kErrorSignMethod, "", *req.in_data);
+      auto st = svs::HashState::parse(*req.hash_value);
+      if (!st) return fail(st.error(), svs::kInvalidDataFormat, "", *req.in_data);
+      if (st->algorithm() != *h) {
+        return fail(Error(Errc::invalid_argument, "hashValue was started for another signMethod"), svs::kErrorSignMethod,
+                    "", *req.in_data);
+      }
+      st->update(*req.in_data);
+      resp.hash_value = st->encode();
+      return finish(svs, c, req, std::move(resp), "", *req.in_data, "", std::move(answer));
+    }
+    case svs::ReqType::sign_data_final:
+    case svs::ReqType::sign_message_final: {
+      std::string key = std::to_string(*req.key_index);
+      auto k = svs.find_key(key);
+      if (!k) return fail(k.error(), svs::kErrorKeyIndex, key, *req.hash_value);
+      if (!method_fits(*req.sign_method, (*k)->alg)) {
+        return fail(Error(Errc::invalid_argument, "signMethod does not fit the key"), svs::kErrorSignMethod, key,
+                    *req.hash_value);
+      }
+      auto digest = final_digest(*req.sign_method, *req.hash_value);
+      if (!digest) return fail(digest.error(), svs::kInvalidDataFormat, key, *req.hash_value);
+      if (req.type == svs::ReqType::sign_data_final) {
+        auto sig = svs.sign_digest(c, key, *digest, str(req.key_value));
+        if (!sig) return fail(sig.error(), svs_code_for(sig.error()), key, *digest);
+        resp.signature = std::move(sig).value();
+      } else {
+        SignMessageOptions o;
+        o.content_digest = *digest;
+        auto p7 = svs.sign_message(c, key, {}, str(req.key_value), o, now);
+        if (!p7) return fail(p7.error(), svs_code_for(p7.error()), key, *digest);
+        resp.signed_message = std::move(p7).value();
+      }
+      return finish(svs, c, req, std::move(resp), key, *digest, "", std::move(answer));
+    }
+    case svs::ReqType::verify_signed_data_final: {
+      auto digest = final_digest(*req.sign_method, *req.hash_value);
+      if (!digest) {
+        return fail(digest.error(), method_hash(*req.sign_method) ? svs::kInvalidDataFormat : svs::kErrorSignMethod, "",
+                    *req.hash_value);
+      }
+      auto cert = request_certificate(svs, req);
+      if (!cert) {
+        return fail(cert.error(), cert.error().code == Errc::not_found ? svs::kErrorCert : svs::kErrorCertDecode, "",
+                    *digest);
+      }
+      bool sm2_cert = cert->key_type() == pki::KeyType::sm2;
+      if (sm2_cert != is_sm2_method(*req.sign_method)) {
+        return fail(Error(Errc::invalid_argument, "signMethod does not fit the certificate's key"),
+                    svs::kErrorSignMethod, cert->serial_hex(), *digest);
+      }
+      SvsVerdict v = svs.verify_digest(*cert, *digest, *req.signature, static_cast<int>(*req.verify_level), now, &c);
+      resp.resp_value = v.ok ? svs::kSuccess : v.code;
+      return finish(svs, c, req, std::move(resp), cert->serial_hex(), *digest, v.reason, std::move(answer));
+    }
+    case svs::ReqType::verify_signed_message_final: {
+      auto digest = final_digest(*req.sign_method, *req.hash_value);
+      if (!digest) {
+        return fail(digest.error(), method_hash(*req.sign_method) ? svs::kInvalidDataFormat : svs::kErrorSignMethod, "",
+                    *req.signed_message);
+      }
+      cms::ContentDigest cd;
+      cd.algorithm = method_hash(*req.sign_method).value() == svs::StateHash::sm3 ? cms::DigestAlgorithm::sm3
+                                                                                   : cms::DigestAlgorithm::sha256;
+      cd.value = *digest;
+      auto v = svs.verify_message_digest(*req.signed_message, cd, 1, now, &c);
+      resp.resp_value = v.verdict.ok ? svs::kSuccess : v.verdict.code;
+      return finish(svs, c, req, std::move(resp), v.signer ? v.signer->serial_hex() : std::string(),
+                    *req.signed_message, v.verdict.reason, std::move(answer));
+    }
   }
+  return fail(Error(Errc::invalid_argument, "unknown request type"), svs::kInvalidDataFormat, "", {});
 }
 
 void svs_handle_der(SvsService& svs, ByteView der, const std::string& source, std::function<void(Bytes)> answer) {
@@ -200,12 +342,7 @@ void svs_handle_der(SvsService& svs, ByteView der, const std::string& source, st
     r.resp_value = svs::kInvalidDataFormat;
     r.time_ms = unix_millis();
     // Answer with the type the message named, when it got that far.
-    if (req.error().detail.starts_with("SVS: ")) {
-      for (int i = 0; i < svs::kReqTypeCount; ++i) {
-        auto name = svs::req_type_name(static_cast<svs::ReqType>(i));
-        if (req.error().detail.compare(5, name.size() + 1, std::string(name) + ":") == 0) r.type = static_cast<svs::ReqType>(i);
-      }
-    }
+    if (auto t = svs::peek_request_type(der)) r.type = *t;
     return answer(svs::encode_response(r).value_or(Bytes{}));
   }
   svs_handle(svs, *req, source, [answer = std::move(answer)](svs::Response r) {

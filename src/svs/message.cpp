@@ -475,6 +475,19 @@ Result<Request> decode_request(ByteView der) {
   return r;
 }
 
+std::optional<ReqType> peek_request_type(ByteView der) {
+  Reader outer(der);
+  auto seq = outer.read_sequence();
+  if (!seq) return std::nullopt;
+  auto ver = seq->read_optional_explicit(20);
+  if (!ver) return std::nullopt;
+  auto type_r = seq->read_explicit(21);
+  if (!type_r) return std::nullopt;
+  auto type = type_r->read_int64();
+  if (!type || *type < 0 || *type >= kReqTypeCount) return std::nullopt;
+  return static_cast<ReqType>(*type);
+}
+
 Result<Bytes> encode_request(const Request& r) {
   if (req_type_name(r.type).empty()) return Error(Errc::invalid_argument, "SVS: unknown request type");
   for (const Field& f : schema(r.type)) {

@@ -129,6 +129,9 @@ inline constexpr std::size_t kMaxMessage = 64u << 20;
 // for an unknown request type, a body that does not match reqType, a missing required field, an unknown
 // field tag, a duplicate field or an inDataLen/hashValueLen that disagrees with the data.
 Result<Request> decode_request(ByteView der);
+// The reqType of a message without decoding its body (for answering a request that does not decode with
+// its own type); nullopt when the frame up to reqType is not readable or the type is unknown.
+std::optional<ReqType> peek_request_type(ByteView der);
 Result<Bytes> encode_request(const Request& r);
 Result<Response> decode_response(ByteView der);
 Result<Bytes> encode_response(const Response& r);

@@ -196,6 +196,8 @@ TestServer::TestServer(std::function<void(server::Router&)> extra_routes) {
   server::SvsSocketOptions vo;
   vo.tcp_port = 0;
   vo.udp_port = 0;
+  vo.tls_port = 0;
+  vo.tls = *tls;
   vo.threads = 1;
   vo.idle_timeout_ms = 3000;
   svs_sockets_ = std::make_unique<server::SvsSocketServer>(*svs_, vo);

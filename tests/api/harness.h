@@ -82,6 +82,7 @@ class TestServer {
   services::PkiPolicyService& pki() { return *api_->pki; }
   int svs_tcp_port() const { return svs_sockets_->tcp_port(); }
   int svs_udp_port() const { return svs_sockets_->udp_port(); }
+  int svs_tls_port() const { return svs_sockets_->tls_port(); }
   Client client() { return Client(port()); }
   std::filesystem::path data_dir() const { return dir_; }
   std::string password(const std::string& user) const { return passwords_.at(user); }

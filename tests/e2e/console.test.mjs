@@ -202,7 +202,7 @@ describe('audit_admin (bootstrap SM2 key)', () => {
   test('signs in, changes password, sees only its pages', async () => {
     await signIn(page, { username: 'auditadmin', password: env.auditadminPw, keyFile: join(env.data, 'bootstrap/auditadmin.key.pem'), pin: env.auditadminPw });
     await changeOneTimePassword(page, env.auditadminPw, NEW_PW.auditadmin);
-    assert.deepEqual(await navLabels(page), ['运行概览', '时间源', '审计员账户', '时间戳服务', '签名服务', '审计日志', '修改密码']);
+    assert.deepEqual(await navLabels(page), ['运行概览', '时间源', '审计员账户', '时间戳服务', '签名服务', '签章验证', '审计日志', '修改密码']);
     page.assertNoErrors();
   });
 
@@ -245,7 +245,7 @@ describe('operator (ECDSA P-256 soft key made in the console)', () => {
   test('signs in with the downloaded key and lists keys', async () => {
     await signIn(page, { username: 'op1', password: people.op1.otp, keyFile: people.op1.keyFile, pin: people.op1.otp });
     await changeOneTimePassword(page, people.op1.otp, NEW_PW.op1);
-    assert.deepEqual(await navLabels(page), ['运行概览', '时间源', '密钥管理', '时间戳服务', '签名服务', '修改密码']);
+    assert.deepEqual(await navLabels(page), ['运行概览', '时间源', '密钥管理', '证书与信任', '证书签发', '时间戳服务', '签名服务', '印章图像', '电子印章', 'PDF签章', '签章验证', '修改密码']);
     await gotoPage(page, 'keys');
     const keys = (await page.api('/api/v1/keys')).body.keys;
     assert.ok(keys.length > 0);
@@ -371,7 +371,7 @@ describe('auditor (RSA-2048 soft key made in the console)', () => {
   test('signs in and changes the one-time password', async () => {
     await signIn(page, { username: 'aud1', password: people.aud1.otp, keyFile: people.aud1.keyFile, pin: people.aud1.otp });
     await changeOneTimePassword(page, people.aud1.otp, NEW_PW.aud1);
-    assert.deepEqual(await navLabels(page), ['运行概览', '时间源', '时间戳服务', '签名服务', '审计日志', '修改密码']);
+    assert.deepEqual(await navLabels(page), ['运行概览', '时间源', '时间戳服务', '签名服务', '签章验证', '审计日志', '修改密码']);
     page.assertNoErrors();
   });
 

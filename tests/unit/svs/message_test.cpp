@@ -283,5 +283,17 @@ TEST(SvsMessage, HttpNamesMapToTypes) {
   EXPECT_EQ(req_type_name(ReqType::verify_signed_data_init), "verifySignedDataInit");
 }
 
+TEST(SvsMessage, PeekReadsTheTypeWithoutTheBody) {
+  for (int i = 0; i < kReqTypeCount; ++i) {
+    Bytes der = encode_request(full_request(static_cast<ReqType>(i))).value();
+    EXPECT_EQ(peek_request_type(der), static_cast<ReqType>(i));
+    // A truncated frame names no type.
+    Bytes cut(der.begin(), der.begin() + 9);
+    EXPECT_EQ(peek_request_type(cut), std::nullopt);
+  }
+  EXPECT_EQ(peek_request_type(Bytes{0x30, 0x00}), std::nullopt);
+  EXPECT_EQ(peek_request_type(Bytes{}), std::nullopt);
+}
+
 }  // namespace
 }  // namespace medsign::svs

@@ -11,6 +11,12 @@ import { PasswordPage } from './pages/PasswordPage';
 import { SigningPage } from './pages/SigningPage';
 import { TimePage } from './pages/TimePage';
 import { TimestampsPage } from './pages/TimestampsPage';
+import { TrustPage } from './pages/TrustPage';
+import { CaPage } from './pages/CaPage';
+import { SealImagePage } from './pages/SealImagePage';
+import { SealsPage } from './pages/SealsPage';
+import { PdfSignPage } from './pages/PdfSignPage';
+import { PdfVerifyPage } from './pages/PdfVerifyPage';
 import { pageFromHash, pagesFor, type PageId } from './routes';
 import { useI18n } from './i18n/I18nContext';
 import { useSession } from './session/SessionContext';
@@ -26,6 +32,12 @@ const VIEWS: Record<PageId, ComponentType> = {
   keys: KeysPage,
   audit: AuditPage,
   password: PasswordPage,
+  trust: TrustPage,
+  ca: CaPage,
+  'seal-images': SealImagePage,
+  seals: SealsPage,
+  'pdf-sign': PdfSignPage,
+  'pdf-verify': PdfVerifyPage,
 };
 
 export function App() {

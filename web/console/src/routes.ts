@@ -4,7 +4,8 @@ import type { MessageKey } from './i18n/dict';
 import type { IconName } from './components/Icon';
 
 export type PageId =
-  | 'dashboard' | 'time' | 'accounts' | 'config' | 'backup' | 'keys' | 'timestamps' | 'signing' | 'audit' | 'password';
+  | 'dashboard' | 'time' | 'accounts' | 'config' | 'backup' | 'keys' | 'timestamps' | 'signing' | 'audit' | 'password'
+  | 'trust' | 'ca' | 'seal-images' | 'seals' | 'pdf-sign' | 'pdf-verify';
 
 export interface PageDef {
   id: PageId;
@@ -27,6 +28,8 @@ export const PAGES: PageDef[] = [
   { id: 'config', icon: 'gear', label: () => 'nav.config', allowed: has('read_system_config') },
   { id: 'backup', icon: 'database', label: () => 'nav.backup', allowed: has('run_backup') },
   { id: 'keys', icon: 'key', label: () => 'nav.keys', allowed: has('operate_business') },
+  { id: 'trust', icon: 'globe', label: () => 'nav.trust', allowed: has('operate_business') },
+  { id: 'ca', icon: 'lock', label: () => 'nav.ca', allowed: has('operate_business') },
   {
     id: 'timestamps',
     icon: 'stamp',
@@ -37,6 +40,15 @@ export const PAGES: PageDef[] = [
     id: 'signing',
     icon: 'shield',
     label: () => 'nav.signing',
+    allowed: (p) => p.includes('operate_business') || p.includes('read_audit'),
+  },
+  { id: 'seal-images', icon: 'eye', label: () => 'nav.sealImages', allowed: has('operate_business') },
+  { id: 'seals', icon: 'stamp', label: () => 'nav.seals', allowed: has('operate_business') },
+  { id: 'pdf-sign', icon: 'pen', label: () => 'nav.pdfSign', allowed: has('operate_business') },
+  {
+    id: 'pdf-verify',
+    icon: 'shield',
+    label: () => 'nav.pdfVerify',
     allowed: (p) => p.includes('operate_business') || p.includes('read_audit'),
   },
   { id: 'audit', icon: 'list', label: () => 'nav.audit', allowed: has('read_audit') },

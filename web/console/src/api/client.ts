@@ -19,7 +19,7 @@ export class ApiError extends Error {
   }
 }
 
-type Method = 'GET' | 'POST' | 'PUT';
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 let csrfToken = '';
 let unauthorizedHandler: ((err: ApiError) => void) | null = null;
@@ -38,9 +38,13 @@ interface RequestOptions {
   query?: Record<string, string | number | undefined>;
   json?: unknown;
   text?: string;
+  /** A binary body (uploads of DER files and images); sent with contentType. */
+  binary?: Blob | ArrayBuffer;
   contentType?: string;
   /** Set for calls made before a session exists (no 401 handling). */
   anonymous?: boolean;
+  /** Aborts the request (a newer one replaced it). */
+  signal?: AbortSignal;
 }
 
 export function buildUrl(template: string, opts: Pick<RequestOptions, 'params' | 'query'> = {}): string {
@@ -54,16 +58,19 @@ export function buildUrl(template: string, opts: Pick<RequestOptions, 'params' |
 
 async function request(method: Method, template: string, opts: RequestOptions = {}): Promise<Response> {
   const headers: Record<string, string> = {};
-  let body: string | undefined;
+  let body: string | Blob | ArrayBuffer | undefined;
   if (opts.json !== undefined) {
     headers['Content-Type'] = 'application/json';
     body = JSON.stringify(opts.json);
   } else if (opts.text !== undefined) {
     headers['Content-Type'] = opts.contentType ?? 'text/plain';
     body = opts.text;
+  } else if (opts.binary !== undefined) {
+    headers['Content-Type'] = opts.contentType ?? 'application/octet-stream';
+    body = opts.binary;
   }
   if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
-  const res = await fetch(buildUrl(template, opts), { method, headers, body, credentials: 'same-origin' });
+  const res = await fetch(buildUrl(template, opts), { method, headers, body, credentials: 'same-origin', signal: opts.signal });
   if (!res.ok) {
     let errBody: ApiErrorBody = { code: 'http_' + res.status, message: res.statusText };
     try {
@@ -151,3 +158,7 @@ export const api = {
   reviewAudit: (seq: number, note: string) =>
     json<{ reviewed: boolean }>('POST', PATHS.auditReview, { params: { seq }, json: { note } }),
 };
+
+/** The request helpers for API modules beside this one (src/api/operations.ts). */
+export const http = { request, json, text };
+export type { RequestOptions };

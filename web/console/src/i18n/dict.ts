@@ -1,7 +1,12 @@
 // The console's strings: zh-CN first, English second. Keys are grouped by page.
+import { operationsEn, operationsZh } from './dictOperations';
+import { sealsEn, sealsZh } from './dictSeals';
+
 export type Lang = 'zh-CN' | 'en';
 
 const zh = {
+  ...operationsZh,
+  ...sealsZh,
   'app.title': 'MedSign 可信电子签名平台',
   'app.subtitle': '管理控制台',
   'lang.switch': 'English',
@@ -312,6 +317,8 @@ const zh = {
 export type MessageKey = keyof typeof zh;
 
 const en: Record<MessageKey, string> = {
+  ...operationsEn,
+  ...sealsEn,
   'app.title': 'MedSign Trusted Signature Platform',
   'app.subtitle': 'Administration console',
   'lang.switch': '中文',

@@ -6,6 +6,7 @@ import { PageHeader } from '../components/PageHeader';
 import { StatusBadge } from '../components/StatusBadge';
 import { formatTime } from '../format';
 import { useI18n } from '../i18n/I18nContext';
+import { KeyProvidersCard } from '../components/KeyProvidersCard';
 
 const DAY = 86400_000;
 
@@ -29,7 +30,9 @@ export function KeysPage() {
       <PageHeader title={t('keys.heading')} intro={t('keys.intro')}
         actions={<button type="button" onClick={() => void load()}>{t('common.refresh')}</button>} />
       <ErrorNotice error={error} />
+      <KeyProvidersCard keys={keys} />
       <div className="card table-card">
+        <div className="table-toolbar"><h2 className="table-title">{t('keysP.softKeys')}</h2></div>
         <table className="data-table" aria-label={t('keys.heading')}>
           <thead>
             <tr>

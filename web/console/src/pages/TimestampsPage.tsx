@@ -9,6 +9,9 @@ import { Pagination } from '../components/Pagination';
 import { StatusBadge } from '../components/StatusBadge';
 import { downloadText, formatTime } from '../format';
 import { useI18n } from '../i18n/I18nContext';
+import { useSession } from '../session/SessionContext';
+import type { MessageKey } from '../i18n/dict';
+import { TsaCaCertificatesCard, TsaGenerateDialog, TsaImportDialog, downloadTsaCsr } from '../components/TsaUnitAdmin';
 
 const PAGE_SIZE = 20;
 const DAY = 86400_000;
@@ -32,6 +35,18 @@ export function TimestampsPage() {
   const [data, setData] = useState<TsaTokenPage | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [details, setDetails] = useState<TsaTokenDetails | null>(null);
+  const { session } = useSession();
+  const operator = session?.permissions.includes('operate_business') ?? false;
+  const [generating, setGenerating] = useState(false);
+  const [importFor, setImportFor] = useState<string | null>(null);
+  const [adminNotice, setAdminNotice] = useState<{ key: MessageKey; name: string } | null>(null);
+  const csr = async (unit: string) => {
+    try {
+      await downloadTsaCsr(unit);
+    } catch (e) {
+      setError(e);
+    }
+  };
 
   const loadUnits = useCallback(
     () => api.tsaUnits().then((r) => { setUnits(r.units); setEnabled(r.enabled); }, setError),
@@ -67,8 +82,13 @@ export function TimestampsPage() {
   return (
     <section>
       <PageHeader title={t('tsa.heading')} intro={t('tsa.intro')}
-        actions={<button type="button" onClick={() => { void loadUnits(); void loadTokens(); }}>{t('common.refresh')}</button>} />
+        actions={<>
+          {operator && <button type="button" className="primary" onClick={() => setGenerating(true)}>
+            <Icon name="key" /> {t('tsaAdmin.generateTitle')}</button>}
+          <button type="button" onClick={() => { void loadUnits(); void loadTokens(); }}>{t('common.refresh')}</button>
+        </>} />
       <ErrorNotice error={error} />
+      {adminNotice && <div className="notice notice-ok" role="status" data-testid="tsa-admin-notice">{t(adminNotice.key, { name: adminNotice.name })}</div>}
       {!enabled && <div className="notice notice-warn" role="status">{t('tsa.disabled')}</div>}
 
       <div className="card table-card">
@@ -82,7 +102,7 @@ export function TimestampsPage() {
                 <th scope="col">{t('keys.subject')}</th>
                 <th scope="col">{t('keys.serial')}</th>
                 <th scope="col">{t('tsa.notAfter')}</th>
-                <th scope="col">{t('tsa.chain')}</th>
+                <th scope="col">{operator ? t('common.actions') : t('tsa.chain')}</th>
               </tr>
             </thead>
             <tbody>
@@ -99,10 +119,18 @@ export function TimestampsPage() {
                   <td className="mono small clip" title={u.serial}>{u.serial.length > 16 ? u.serial.slice(0, 16) + '…' : u.serial}</td>
                   <td className="nowrap small">{formatTime(new Date(u.not_after_ms).toISOString(), lang)}<div>{validity(u)}</div></td>
                   <td>
-                    <button type="button" className="small-button" disabled={!u.chain_pem}
-                      onClick={() => downloadText(`tsa-${u.name}-chain.pem`, u.chain_pem, 'application/x-pem-file')}>
-                      <Icon name="download" size={14} /> {t('tsa.chainPem')}
-                    </button>
+                    <div className="row-actions">
+                      <button type="button" className="small-button" disabled={!u.chain_pem}
+                        onClick={() => downloadText(`tsa-${u.name}-chain.pem`, u.chain_pem, 'application/x-pem-file')}>
+                        <Icon name="download" size={14} /> {t('tsa.chainPem')}
+                      </button>
+                      {operator && <>
+                        <button type="button" className="small-button" onClick={() => void csr(u.name)}>
+                          <Icon name="download" size={14} /> {t('tsaAdmin.csr')}
+                        </button>
+                        <button type="button" className="small-button" onClick={() => setImportFor(u.name)}>{t('tsaAdmin.importCert')}</button>
+                      </>}
+                    </div>
                   </td>
                 </tr>
               ))}
@@ -110,6 +138,12 @@ export function TimestampsPage() {
           </table>
         </div>
       </div>
+
+      <TsaCaCertificatesCard operator={operator} />
+      {generating && <TsaGenerateDialog existing={(units ?? []).map((u) => u.name)} onClose={() => setGenerating(false)}
+        onDone={(name) => { setAdminNotice({ key: 'tsaAdmin.generated', name }); void loadUnits(); }} />}
+      {importFor && <TsaImportDialog unit={importFor} onClose={() => setImportFor(null)}
+        onDone={() => { setAdminNotice({ key: 'tsaAdmin.installed', name: importFor }); setImportFor(null); void loadUnits(); }} />}
 
       <h2 className="section-title">{t('tsa.log')}</h2>
       <TokenFilterBar units={units ?? []} onSearch={(f) => { setPage(1); setFilter(f); }} />
