@@ -38,7 +38,7 @@ struct PdfArgs {
   int page = 1;
   std::optional<double> x, y, vx, vy;
   double dx = 0, dy = 0, width_mm = 0, height_mm = 0;
-  bool timestamp = false, invisible = false;
+  bool timestamp = false, invisible = false, ses = false;
   std::size_t placeholder = 0;
 };
 PdfArgs g;
@@ -138,6 +138,7 @@ int sign_command() {
   o.reason = g.reason;
   o.location = g.location;
   o.placeholder_bytes = g.placeholder;
+  o.ses = g.ses;
   if (!g.certify.empty()) {
     auto c = services::parse_certify(g.certify);
     if (!c) return report(c.error());
@@ -365,6 +366,7 @@ void add_pdf_commands(CLI::App& app) {
   signer_options(sign);
   placement_options(sign);
   sign->add_flag("--invisible", g.invisible, "No seal picture on the page");
+  sign->add_flag("--ses", g.ses, "Also carry a GB/T 38540 SES_Signature in the CMS (SM2 seals of the data directory)");
   sign->callback([] { set_exit_code(sign_command()); });
 
   auto* prep = pdf->add_subcommand("prepare", "Distributed stamping, step 1: append the signature revision with an "

@@ -20,7 +20,8 @@ std::size_t placeholder_size(const PadesSigner& s, bool with_timestamp) {
   return n;
 }
 
-Result<Bytes> make_pades_cms(const PadesSigner& s, ByteView content_digest, const TimestampFunction* timestamp) {
+Result<Bytes> make_pades_cms(const PadesSigner& s, ByteView content_digest, const TimestampFunction* timestamp,
+                             ByteView ses_signature) {
   const bool sm2 = s.certificate.key_type() == pki::KeyType::sm2;
   const cms::DigestAlgorithm d = pades_digest(s.certificate);
   if (content_digest.size() != cms::digest_size(d))
@@ -51,6 +52,8 @@ Result<Bytes> make_pades_cms(const PadesSigner& s, ByteView content_digest, cons
     *cached = {Bytes(tbs.begin(), tbs.end()), sig};
     return sig;
   };
+  if (!ses_signature.empty())
+    spec.unsigned_attributes = {{kSesSignatureAttr, {Bytes(ses_signature.begin(), ses_signature.end())}}};
   MEDSIGN_ASSIGN(Bytes der, cms::sign(req, std::span<const cms::SignerSpec>(&spec, 1)));
   if (!timestamp) return der;
 
@@ -65,7 +68,7 @@ Result<Bytes> make_pades_cms(const PadesSigner& s, ByteView content_digest, cons
   tr.cert_req = true;
   MEDSIGN_ASSIGN(Bytes tsq, tsp::encode_request(tr));
   MEDSIGN_ASSIGN(Bytes token, (*timestamp)(tsq));
-  spec.unsigned_attributes = {{id::kTimeStampToken, {token}}};
+  spec.unsigned_attributes.push_back({id::kTimeStampToken, {token}});
   return cms::sign(req, std::span<const cms::SignerSpec>(&spec, 1));
 }
 

@@ -9,6 +9,7 @@
 #include <optional>
 #include <vector>
 
+#include "asn1/oid.h"
 #include "cms/signed_data.h"
 
 namespace medsign::pdf {
@@ -22,11 +23,20 @@ struct PadesSigner {
 // Given a DER TimeStampReq, returns the timestamp token (ContentInfo DER), e.g. from our TSA.
 using TimestampFunction = std::function<Result<Bytes>(ByteView request_der)>;
 
+// The unsigned signer attribute that carries a DER SES_Signature in a PDF CMS. There is no standard OID for it
+// and the project has no registered arc, so it lives under the UUID arc of ITU-T X.667 (2.25.<UUID>, a UUID
+// generated for this purpose); asn1::Oid::literal cannot hold a 128-bit arc, hence a run-time constant.
+inline const asn1::Oid kSesSignatureAttr =
+    asn1::Oid::from_string("2.25.58802075625140647595587104471878303401").value();
+
 // The digest algorithm a signer's key implies (SM2 → SM3, else SHA-256).
 cms::DigestAlgorithm pades_digest(const pki::Certificate& c);
 
-// `content_digest`: the ByteRange digest under pades_digest(certificate).
-Result<Bytes> make_pades_cms(const PadesSigner& s, ByteView content_digest, const TimestampFunction* timestamp);
+// `content_digest`: the ByteRange digest under pades_digest(certificate). `ses_signature`, when not empty, is a
+// DER SES_Signature (GB/T 38540 / GM/T 0031) over the same digest, carried as the unsigned attribute
+// kSesSignatureAttr (docs/PDF.md "SES_Signature"): generic readers ignore it, our verifier checks it.
+Result<Bytes> make_pades_cms(const PadesSigner& s, ByteView content_digest, const TimestampFunction* timestamp,
+                             ByteView ses_signature = {});
 
 // The placeholder size that fits this signer's CMS (chain, signature and, when `with_timestamp`, a token with
 // its own certificates), with margin.

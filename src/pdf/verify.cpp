@@ -11,7 +11,9 @@
 #include "cms/signed_data.h"
 #include "common/clock.h"
 #include "pdf/verify_byte_range.h"
+#include "pdf/pades.h"
 #include "pdf/verify_internal.h"
+#include "seal/sign.h"
 #include "tsp/timestamp_issuer.h"
 
 namespace medsign::pdf {
@@ -153,6 +155,36 @@ void check_signature_timestamp(const cms::SignerInfo& si, const cms::SignedData&
   if (v->signer) s.timestamp.tsa_certificate = check_certificate(o, *v->signer, sd.certificates, v->tst.gen_time_ms);
 }
 
+// The SES_Signature of the unsigned attribute sesSignature: GB/T 38540 verification steps (1)-(6) with the SM3
+// digest of the ByteRange as the document hash (5), made by the CMS signer. Certificates are checked for their
+// validity period here; trust in the signer is the CMS signer's (same certificate).
+void check_ses_signature(ByteView file, const cms::SignerInfo& si, const std::optional<pki::Certificate>& cms_signer,
+                         std::int64_t now_ms, SignatureReport& s) {
+  const cms::Attribute* a = si.find_unsigned(kSesSignatureAttr);
+  if (!a) return;
+  auto fail = [&](std::string why) {
+    s.ses = "invalid";
+    s.ses_problem = why;
+    problem(s, "ses_invalid", "the SES_Signature does not verify: " + why);
+  };
+  if (a->values.size() != 1) return fail("the attribute must hold exactly one SES_Signature");
+  auto ses = seal::decode_signature(a->values.front());
+  if (!ses) return fail(ses.error().detail);
+  s.ses_version = ses->version;
+  s.ses_seal_id = ses->eseal.info.es_id;
+  s.ses_seal_name = ses->eseal.info.property.name;
+  s.ses_property_info = ses->property_info;
+  s.ses_time_ms = ses->time_ms;
+  if (!cms_signer || cms_signer->der() != ses->cert)
+    return fail("its signer certificate is not the CMS signer's certificate");
+  seal::SignatureCheck check;
+  check.document_hash = digest_byte_ranges(crypto::HashAlg::sm3, s.byte_range, file);
+  check.now_ms = now_ms;
+  auto v = seal::verify_signature(*ses, check);
+  if (!v) return fail(std::string(v.error().code_name()).append(": ").append(v.error().detail));
+  s.ses = "valid";
+}
+
 // Checks the CMS of an adbe.pkcs7.detached / ETSI.CAdES.detached signature.
 void check_cms_signature(ByteView file, ByteView cms_der, const VerifyOptions& o, std::int64_t now_ms,
                          SignatureReport& s) {
@@ -197,6 +229,7 @@ void check_cms_signature(ByteView file, ByteView cms_der, const VerifyOptions& o
   }
   const cms::SignerVerification& c = checks->front();
   if (c.certificate) s.signer = summarize(*c.certificate);
+  check_ses_signature(file, si, c.certificate, now_ms, s);
   if (!c.ok) {
     if (s.problems.empty() || s.problems.back().code != "digest_mismatch") {
       if (!c.certificate) problem(s, "certificate_missing", c.problem);
@@ -377,7 +410,7 @@ int docmdp_permission(QPDFObjectHandle sig) {
 void finish_status(SignatureReport& s) {
   if (!s.docmdp_violations.empty())
     for (auto& v : s.docmdp_violations) problem(s, "docmdp_violation", v);
-  if (s.integrity == "invalid" || !s.docmdp_violations.empty() || !s.byte_range_valid) {
+  if (s.integrity == "invalid" || !s.docmdp_violations.empty() || !s.byte_range_valid || s.ses == "invalid") {
     s.status = "invalid";
   } else if (s.integrity == "valid" && s.certificate.status == "valid") {
     s.status = "valid";

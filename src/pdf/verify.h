@@ -48,7 +48,7 @@ struct VerifyOptions {
 struct Problem {
   std::string code;  // byte_range_invalid, contents_invalid, cms_malformed, digest_mismatch, signature_invalid,
                      // certificate_missing, unsupported_subfilter, ses_unsupported, timestamp_invalid,
-                     // docmdp_violation, not_whole_document
+                     // docmdp_violation, not_whole_document, ses_invalid
   std::string message;
 };
 
@@ -104,7 +104,14 @@ struct SignatureReport {
   std::optional<int> docmdp_permission;  // 1, 2 or 3 for a certification signature
   std::vector<Change> changes_after;     // objects of later revisions
   std::vector<std::string> docmdp_violations;
-  std::string ses = "none";  // GM/T 0031 SES_Signature: "none", "unsupported"
+  // GB/T 38540 / GM/T 0031 SES_Signature carried in the CMS (unsigned attribute sesSignature, docs/PDF.md):
+  // "none", "valid", "invalid" (ses_problem says why), "unsupported" (Contents is not a CMS).
+  std::string ses = "none";
+  std::string ses_problem;
+  int ses_version = 0;                     // 2 or 4
+  std::string ses_seal_id, ses_seal_name;  // esID and name of the SESeal
+  std::string ses_property_info;
+  std::optional<std::int64_t> ses_time_ms;  // SES signing time (timeInfo)
   std::vector<Problem> problems;
   std::string status = "invalid";  // "valid", "invalid", "indeterminate" (integrity ok, trust not established)
 };

@@ -86,6 +86,16 @@ nlohmann::json signature_json(const SignatureReport& s) {
                       {"contact_info", s.contact_info},
                       {"m", s.m},
                       {"ses", s.ses}};
+  if (s.ses == "valid" || s.ses == "invalid") {
+    j["ses_signature"] = {{"status", s.ses},
+                          {"problem", s.ses_problem},
+                          {"version", s.ses_version},
+                          {"seal_id", s.ses_seal_id},
+                          {"seal_name", s.ses_seal_name},
+                          {"property_info", s.ses_property_info},
+                          {"time", s.ses_time_ms ? nlohmann::json(iso8601_millis(*s.ses_time_ms))
+                                                 : nlohmann::json(nullptr)}};
+  }
   j["signer"] = s.signer ? cert_json(*s.signer) : nlohmann::json(nullptr);
   j["time"] = s.time_ms ? nlohmann::json(iso8601_millis(*s.time_ms)) : nlohmann::json(nullptr);
   nlohmann::json ts = {{"present", s.timestamp.present}, {"valid", s.timestamp.valid}, {"problem", s.timestamp.problem}};
@@ -185,7 +195,13 @@ std::string to_text(const VerifyReport& r) {
           << c.generation << ")\n";
     }
     for (auto& v : s.docmdp_violations) o << "  DocMDP violation: " << v << "\n";
-    if (s.ses != "none") o << "  SES signature: " << s.ses << "\n";
+    if (s.ses != "none") {
+      o << "  SES signature: " << s.ses;
+      if (!s.ses_seal_id.empty() || !s.ses_seal_name.empty())
+        o << " (seal " << s.ses_seal_id << " \"" << s.ses_seal_name << "\", v" << s.ses_version << ")";
+      o << "\n";
+      if (!s.ses_problem.empty()) o << "  SES problem: " << s.ses_problem << "\n";
+    }
     for (auto& p : s.problems)
       if (p.code != "docmdp_violation") o << "  Problem [" << p.code << "]: " << p.message << "\n";
   }

@@ -83,6 +83,9 @@ Result<services::PdfSignOptions> sign_options(const RequestContext& ctx) {
   std::string invisible = ctx.query_or("invisible", "false");
   if (invisible != "true" && invisible != "false") return Error(Errc::invalid_argument, "invisible must be true or false");
   o.visible = invisible == "false";
+  std::string ses = ctx.query_or("ses", "false");
+  if (ses != "true" && ses != "false") return Error(Errc::invalid_argument, "ses must be true or false");
+  o.ses = ses == "true";
   o.reason = ctx.query_or("reason", "");
   o.location = ctx.query_or("location", "");
   if (o.reason.size() > 500 || o.location.size() > 500) return Error(Errc::invalid_argument, "reason and location: at most 500 bytes");

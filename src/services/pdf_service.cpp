@@ -2,8 +2,10 @@
 
 #include <fstream>
 
+#include "common/clock.h"
 #include "crypto/algorithms/hash.h"
 #include "pdf/output_file.h"
+#include "seal/sign.h"
 
 namespace medsign::services {
 namespace {
@@ -24,6 +26,26 @@ std::string pages_of(const pdf::Prepared& p) {
     if (out.find(n) == std::string::npos || out.empty()) out.append(out.empty() ? "" : ",").append(n);
   }
   return out.empty() ? std::string("invisible") : out;
+}
+
+// What an SES_Signature needs: the seal's SESeal and its key as an SM2 signer.
+struct SesMaker {
+  seal::Seal eseal;
+  crypto::Signer signer;
+};
+
+Result<SesMaker> ses_maker(const crypto::SoftKeyStore& keys, const SealMaterial& m) {
+  if (m.certificate.key_type() != pki::KeyType::sm2)
+    return Error(Errc::invalid_argument, std::string("ses: an SES_Signature needs an SM2 seal; this seal's key is ")
+                                             .append(pki::key_type_name(m.certificate.key_type())));
+  if (m.eseal.empty())
+    return Error(Errc::invalid_argument, "ses: this seal has no SESeal structure (sign with a seal, not a bare key)");
+  MEDSIGN_ASSIGN(seal::Seal eseal, seal::decode_seal(m.eseal));
+  MEDSIGN_ASSIGN(crypto::EvpKey key, keys.get(m.key_name));
+  MEDSIGN_ASSIGN(SecretBytes der, key.private_der());
+  MEDSIGN_ASSIGN(crypto::KeyPair pair, crypto::KeyPair::from_pkcs8(der.view()));
+  MEDSIGN_ASSIGN(crypto::Signer signer, crypto::Signer::create(crypto::SignatureAlg::sm2_sm3, pair));
+  return SesMaker{std::move(eseal), std::move(signer)};
 }
 
 }  // namespace
@@ -89,9 +111,22 @@ Result<PdfSignResult> PdfService::sign(const SealMaterial& seal, const std::file
     po.info.docmdp = static_cast<int>(o.certify.value_or(seal.docmdp));
     po.digest = pdf::pades_digest(seal.certificate);
     po.contents_bytes = o.placeholder_bytes ? o.placeholder_bytes : pdf::placeholder_size(signer, o.timestamp);
+    std::optional<SesMaker> ses;
+    if (o.ses) {
+      MEDSIGN_ASSIGN(ses, ses_maker(keys_, seal));
+      po.info.time_ms = unix_millis();  // /M and the SES timeInfo agree
+      // The SES_Signature embeds the SESeal (picture included) and the signer certificate.
+      if (!o.placeholder_bytes) po.contents_bytes += seal.eseal.size() + seal.certificate.der().size() + 1024;
+    }
     const pdf::TimestampFunction* ts = o.timestamp ? &timestamp_ : nullptr;
-    MEDSIGN_ASSIGN(r.prepared, pdf::sign_file(in, out, po, [&](const pdf::Prepared& p) {
-      return pdf::make_pades_cms(signer, p.digest, ts);
+    MEDSIGN_ASSIGN(r.prepared, pdf::sign_file(in, out, po, [&](const pdf::Prepared& p) -> Result<Bytes> {
+      if (!ses) return pdf::make_pades_cms(signer, p.digest, ts);
+      seal::SignatureRequest req;
+      req.data_hash = p.digest;
+      req.property_info = std::string("pdf:").append(p.field_name);
+      req.time_ms = po.info.time_ms;
+      MEDSIGN_ASSIGN(seal::Signature sig, seal::sign_with_seal(ses->eseal, req, seal.certificate, ses->signer));
+      return pdf::make_pades_cms(signer, p.digest, ts, sig.der);
     }));
     MEDSIGN_ASSIGN(r.output_sha256, file_sha256(out));
     return {};
@@ -99,8 +134,12 @@ Result<PdfSignResult> PdfService::sign(const SealMaterial& seal, const std::file
   Status st = run();
   std::string detail = "document sha256 ";
   detail.append(r.input_sha256.empty() ? std::string("?") : r.input_sha256);
-  if (st) detail.append(", pages ").append(pages_of(r.prepared)).append(o.timestamp ? ", B-T" : ", B-B");
-  else detail.append(", ").append(st.error().detail);
+  if (st) {
+    detail.append(", pages ").append(pages_of(r.prepared)).append(o.timestamp ? ", B-T" : ", B-B");
+    if (o.ses) detail.append(", SES_Signature");
+  } else {
+    detail.append(", ").append(st.error().detail);
+  }
   audit(who, "pdf.sign", seal.seal_id, static_cast<bool>(st), detail);
   if (!st) return st.error();
   return r;

@@ -24,6 +24,9 @@ struct PdfSignOptions {
   bool visible = true;
   std::string reason, location;
   std::size_t placeholder_bytes = 0;  // 0: computed from the chain and the timestamp
+  // Also carry a GB/T 38540 / GM/T 0031 SES_Signature (the seal's version, dataHash = SM3 of the ByteRange,
+  // propertyInfo "pdf:<field>") as an unsigned attribute of the CMS. SM2 seals with an SESeal only.
+  bool ses = false;
 };
 
 struct PdfSignResult {

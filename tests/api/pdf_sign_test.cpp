@@ -105,6 +105,28 @@ TEST_F(PdfSignApiTest, Sm2SealPassesQpdfAndOurVerifier) {
   EXPECT_EQ(v.j()["signatures"][0]["flavor"], "gmt0010") << v.body;
 }
 
+TEST_F(PdfSignApiTest, SesTrueCarriesAnSesSignatureThatOurVerifierChecks) {
+  std::string id = seal("sm2-sign");
+  auto r = sign("in.pdf", "seal=" + id + "&page=1&x=300&y=400&ses=true");
+  ASSERT_EQ(r.status, 200) << r.body;
+  put("api-ses.pdf", r.body);
+  EXPECT_TRUE(qpdf_ok("api-ses.pdf"));
+  // The SESeal carries the seal picture: the file exceeds this test server's body limit, so the CLI verifies.
+  std::string out;
+  sh(kBin + " pdf verify api-ses.pdf --json", &out);
+  ASSERT_NE(out.find('{'), std::string::npos) << out;
+  json s = json::parse(out.substr(out.find('{')))["signatures"][0];
+  EXPECT_EQ(s["integrity"], "valid") << out;
+  EXPECT_EQ(s["ses"], "valid") << out;
+  EXPECT_EQ(s["ses_signature"]["seal_id"], id) << out;
+  EXPECT_EQ(s["ses_signature"]["property_info"], "pdf:" + r.headers["X-Signature-Field"]) << out;
+  sh(kBin + " pdf verify api-ses.pdf", &out);
+  EXPECT_NE(out.find("SES signature: valid (seal " + id), std::string::npos) << out;
+  // Only SM2 seals carry one; a bad value is refused.
+  EXPECT_EQ(sign("in.pdf", "seal=" + seal("rsa-sign") + "&ses=true").error_code(), "invalid_argument");
+  EXPECT_EQ(sign("in.pdf", "seal=" + id + "&ses=yes").error_code(), "invalid_argument");
+}
+
 TEST_F(PdfSignApiTest, CertifiedNoChangesThenSecondSignatureIsRefused) {
   std::string id = seal("rsa-sign");
   auto r = sign("in.pdf", "seal=" + id + "&certify=no-changes");

@@ -142,7 +142,8 @@ TEST_P(SealVersions, SignerNotInTheCertListIsRefused) {
 TEST_P(SealVersions, SignatureAfterTheSealExpiredFailsStepThree) {
   const auto& p = parties();
   Seal s = make(GetParam(), {p.sm2_signer.cert.der()});
-  SignatureRequest req{Bytes(32, 1), "x", s.info.property.valid_end_ms + 60'000, {}};
+  const Bytes hash(32, 1);
+  SignatureRequest req{hash, "x", s.info.property.valid_end_ms + 60'000, {}};
   auto sig = sign_with_seal(s, req, p.sm2_signer.cert, p.sm2_signer.signer).value();
   EXPECT_EQ(verify_signature(sig, {}).error().code, Errc::seal_expired);
 }
@@ -164,7 +165,8 @@ TEST(SealV4, CertificateDigestListAdmitsTheListedSignerOnly) {
   EXPECT_TRUE(seal_lists_certificate(d, p.sm2_signer.cert.der()));
   EXPECT_TRUE(seal_lists_certificate(d, p.rsa_signer.cert.der()));
   EXPECT_FALSE(seal_lists_certificate(d, p.other.cert.der()));
-  SignatureRequest req{Bytes(32, 9), "x", now(), {}};
+  const Bytes hash(32, 9);
+  SignatureRequest req{hash, "x", now(), {}};
   for (const auto* who : {&p.sm2_signer, &p.rsa_signer}) {
     auto sig = sign_with_seal(d, req, who->cert, who->signer);
     ASSERT_TRUE(sig.ok()) << sig.error().to_string();
