@@ -47,7 +47,7 @@ if [ -d build-fuzz/bin ]; then
     name=$(basename "$f")
     corpus="tests/fuzz/corpus/${name#fuzz_}"
     mkdir -p /tmp/medsign-fuzz/$name
-    step "fuzz smoke $name" "$f" -max_total_time=${FUZZ_SECONDS:-20} -rss_limit_mb=2048 \
+    step "fuzz smoke $name" env LSAN_OPTIONS=suppressions=$ROOT/tests/lsan.supp "$f" -max_total_time=${FUZZ_SECONDS:-20} -rss_limit_mb=2048 \
       /tmp/medsign-fuzz/$name $( [ -d "$corpus" ] && echo "$corpus" )
   done
 fi
