@@ -26,30 +26,10 @@ struct Args {
   bool json = false, activate = false, digests = false, picture = false;
 } g;
 
-nlohmann::json seal_json(const services::SealRecord& s) {
-  auto certs = nlohmann::json::array();
-  for (const auto& c : s.certificates)
-    certs.push_back({{"key_name", c.key_name},
-                     {"subject", c.certificate.subject().to_string()},
-                     {"sha256", c.certificate.fingerprint_sha256()}});
-  return {{"id", s.id},
-          {"name", s.name},
-          {"type", s.type == 1 ? "organisation" : "personal"},
-          {"owner", s.owner},
-          {"version", s.version},
-          {"state", services::seal_state_name(s.state)},
-          {"state_reason", s.state_reason},
-          {"docmdp", services::docmdp_name(s.docmdp)},
-          {"width_mm", s.width_mm},
-          {"height_mm", s.height_mm},
-          {"valid_start", iso8601_millis(s.valid_start_ms)},
-          {"valid_end", iso8601_millis(s.valid_end_ms)},
-          {"certificates", certs}};
-}
 
 void print_seal(const services::SealRecord& s) {
   if (g.json) {
-    std::cout << seal_json(s).dump() << "\n";
+    std::cout << services::to_json(s).dump() << "\n";
     return;
   }
   std::cout << s.id << "  " << s.name << "  [" << services::seal_state_name(s.state) << "]  v" << s.version << "  "
@@ -201,7 +181,7 @@ void add_seal_object_commands(CLI::App* seal) {
       MEDSIGN_ASSIGN(auto seals, s.list(q));
       if (g.json) {
         auto a = nlohmann::json::array();
-        for (const auto& x : seals) a.push_back(seal_json(x));
+        for (const auto& x : seals) a.push_back(services::to_json(x));
         std::cout << a.dump() << "\n";
       } else {
         for (const auto& x : seals) print_seal(x);

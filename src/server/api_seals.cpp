@@ -13,37 +13,6 @@ using services::Permission;
 using Svc = services::SealService;
 using Res = Result<HttpResponse>;
 
-nlohmann::json cert_json(const services::SealCertificate& c) {
-  return {{"key_name", c.key_name},
-          {"server_held", !c.key_name.empty()},
-          {"subject", c.certificate.subject().to_string()},
-          {"issuer", c.certificate.issuer().to_string()},
-          {"serial", c.certificate.serial_hex()},
-          {"algorithm", pki::key_type_name(c.certificate.key_type())},
-          {"not_after", iso8601_millis(c.certificate.not_after_ms())},
-          {"sha256", c.certificate.fingerprint_sha256()}};
-}
-
-nlohmann::json seal_json(const services::SealRecord& s) {
-  auto certs = nlohmann::json::array();
-  for (const auto& c : s.certificates) certs.push_back(cert_json(c));
-  return {{"id", s.id},
-          {"name", s.name},
-          {"type", s.type == 1 ? "organisation" : "personal"},
-          {"owner", s.owner},
-          {"version", s.version},
-          {"state", services::seal_state_name(s.state)},
-          {"state_reason", s.state_reason},
-          {"docmdp", services::docmdp_name(s.docmdp)},
-          {"width_mm", s.width_mm},
-          {"height_mm", s.height_mm},
-          {"valid_start", iso8601_millis(s.valid_start_ms)},
-          {"valid_end", iso8601_millis(s.valid_end_ms)},
-          {"created_by", s.created_by},
-          {"created_at", iso8601_millis(s.created_at_ms)},
-          {"updated_at", iso8601_millis(s.updated_at_ms)},
-          {"certificates", certs}};
-}
 
 nlohmann::json user_json(const services::SealUser& u) {
   nlohmann::json j = {{"id", u.id},
@@ -210,7 +179,7 @@ void register_seals(Router& r, ApiContext& api) {
           q.name = ctx.query_or("name", "");
           MEDSIGN_ASSIGN(auto seals, s.list(q));
           auto items = nlohmann::json::array();
-          for (const auto& x : seals) items.push_back(seal_json(x));
+          for (const auto& x : seals) items.push_back(services::to_json(x));
           return json_response(200, {{"items", items}});
         }));
 
@@ -218,35 +187,35 @@ void register_seals(Router& r, ApiContext& api) {
           MEDSIGN_ASSIGN(auto j, parse_json_body(ctx));
           MEDSIGN_ASSIGN(services::NewSeal spec, new_seal(j));
           MEDSIGN_ASSIGN(auto made, s.make(spec, a, unix_millis()));
-          return json_response(201, seal_json(made));
+          return json_response(201, services::to_json(made));
         }));
 
   r.add(http::verb::get, "/api/v1/seals/{id}", op([id_of](Svc& s, const services::Actor&, RequestContext& ctx) -> Res {
           MEDSIGN_ASSIGN(auto seal, s.get(id_of(ctx)));
-          return json_response(200, seal_json(seal));
+          return json_response(200, services::to_json(seal));
         }));
 
   r.add(http::verb::post, "/api/v1/seals/{id}/activate",
         op([id_of](Svc& s, const services::Actor& a, RequestContext& ctx) -> Res {
           MEDSIGN_ASSIGN(auto seal, s.activate(id_of(ctx), a));
-          return json_response(200, seal_json(seal));
+          return json_response(200, services::to_json(seal));
         }));
   r.add(http::verb::post, "/api/v1/seals/{id}/suspend",
         op([id_of](Svc& s, const services::Actor& a, RequestContext& ctx) -> Res {
           MEDSIGN_ASSIGN(std::string reason, reason_of(ctx));
           MEDSIGN_ASSIGN(auto seal, s.suspend(id_of(ctx), reason, a));
-          return json_response(200, seal_json(seal));
+          return json_response(200, services::to_json(seal));
         }));
   r.add(http::verb::post, "/api/v1/seals/{id}/resume",
         op([id_of](Svc& s, const services::Actor& a, RequestContext& ctx) -> Res {
           MEDSIGN_ASSIGN(auto seal, s.resume(id_of(ctx), a));
-          return json_response(200, seal_json(seal));
+          return json_response(200, services::to_json(seal));
         }));
   r.add(http::verb::post, "/api/v1/seals/{id}/revoke",
         op([id_of](Svc& s, const services::Actor& a, RequestContext& ctx) -> Res {
           MEDSIGN_ASSIGN(std::string reason, reason_of(ctx));
           MEDSIGN_ASSIGN(auto seal, s.revoke(id_of(ctx), reason, a));
-          return json_response(200, seal_json(seal));
+          return json_response(200, services::to_json(seal));
         }));
 
   r.add(http::verb::get, "/api/v1/seals/{id}/picture",

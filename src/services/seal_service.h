@@ -23,6 +23,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "crypto/soft/keystore.h"
 #include "image/seal_render.h"
 #include "services/accounts.h"
@@ -159,5 +161,9 @@ Status ensure_seal_maker_key(crypto::SoftKeyStore& keys);
 // `medsign init`: the seal-maker key and two active demo official seals (round seal of the hospital name),
 // one bound to "sm2-sign", one to "rsa-sign".
 Status init_demo_seals(Platform& p, const std::string& hospital_name = "MedSign 示范医院");
+
+// The JSON view of a seal (REST answers and `medsign seal ... --json`); services/seal_json.cpp.
+nlohmann::json to_json(const SealCertificate& c);
+nlohmann::json to_json(const SealRecord& s);
 
 }  // namespace medsign::services

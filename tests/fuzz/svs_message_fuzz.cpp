@@ -1,7 +1,9 @@
 // GM/T 0029 SVSRequest/SVSRespond decoding: any input either fails with an error or decodes to a message
-// whose canonical encoding decodes to the same canonical encoding again.
+// whose canonical encoding decodes to the same canonical encoding again. The same bytes as an
+// Init/Update/Final intermediate hash state (hashValue): rejected, or re-encoded to exactly themselves.
 #include <cstdint>
 
+#include "svs/hash_state.h"
 #include "svs/message.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -20,6 +22,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!der.ok()) __builtin_trap();
     auto again = medsign::svs::decode_response(der.value());
     if (!again.ok() || again->resp_value != resp->resp_value) __builtin_trap();
+  }
+  if (auto st = medsign::svs::HashState::parse(in); st.ok()) {
+    if (st->encode() != medsign::Bytes(in.begin(), in.end())) __builtin_trap();
+    st->update(in);
+    if (st->digest().size() != 32) __builtin_trap();
   }
   return 0;
 }
