@@ -1,4 +1,4 @@
-// `medsign seal make|list|show|activate|suspend|resume|revoke|export|user|grant`: electronic seal objects
+// `medsign seal make|list|show|history|activate|suspend|resume|revoke|export|user|grant`: electronic seal objects
 // of a data dir (services/seal_service.h), audited as the CLI operator. Added to the `seal` group next to
 // `seal image`.
 #include <fstream>
@@ -197,6 +197,29 @@ void add_seal_object_commands(CLI::App* seal) {
     with_seals([](services::SealService& s) -> Status {
       MEDSIGN_ASSIGN(auto x, s.get(g.id));
       print_seal(x);
+      return {};
+    });
+  });
+
+  auto* history = seal->add_subcommand("history", "A seal's state history: made, state changes, grants, oldest first");
+  history->add_option("id", g.id, "seal id")->required();
+  history->add_flag("--json", g.json, "print one JSON object {seal_id, items}");
+  history->callback([] {
+    with_seals([](services::SealService& s) -> Status {
+      MEDSIGN_ASSIGN(auto events, s.history(g.id));
+      if (g.json) {
+        auto items = nlohmann::json::array();
+        for (const auto& e : events) items.push_back(services::to_json(e));
+        std::cout << nlohmann::json{{"seal_id", g.id}, {"items", items}}.dump() << "\n";
+        return {};
+      }
+      for (const auto& e : events) {
+        std::cout << e.seq << "  " << iso8601_millis(e.at_ms) << "  " << e.action << "  "
+                  << (e.from_state.empty() ? "-" : e.from_state) << " -> " << e.to_state << "  by " << e.actor;
+        if (!e.user_id.empty()) std::cout << "  user " << e.user_id << " (" << e.user_name << ")";
+        if (!e.reason.empty()) std::cout << "  reason: " << e.reason;
+        std::cout << "\n";
+      }
       return {};
     });
   });

@@ -10,8 +10,6 @@
 #include "server/http_server.h"
 #include "server/sntp_server.h"
 #include "server/tls.h"
-#include "server/tsa_http.h"
-#include "server/svs_http.h"
 #include "server/svs_socket_server.h"
 #include "server/tsa_socket_server.h"
 #include "services/ca_service.h"
@@ -102,9 +100,10 @@ int serve(const fs::path& data_dir) {
   // Scheduled CRL downloads of the certificate trust policies (stops before the platform closes).
   std::optional<services::CrlFetchTimer> crl_timer;
   if (api.pki) crl_timer.emplace(*api.pki, 30000);
+  // One route table for every kind of route (router.h); a route registered twice would shadow the other.
+  if (auto twice = router.duplicates(); !twice.empty())
+    return report(Error(Errc::internal, "route registered more than once: " + twice.front()));
   http = std::make_unique<server::HttpServer>(router, metrics, o);
-  if (tsa) server::add_tsa_async_routes(*http, *tsa, p.cfg.tsa.access_log);
-  if (svs) server::add_svs_async_routes(*http, *svs);
   st = http->start();
   if (!st) return report(st.error());
   // Scheduled CRL publishing of the embedded CA (CRLs served at /crl/<ca>.crl).

@@ -2,12 +2,15 @@
 // against a data dir, audited as the CLI operator) and `medsign bench svs` (load on a running signing
 // service, server/svs_load.h).
 #include <iostream>
+#include <optional>
+#include <thread>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "server/svs_load.h"
+
 #include "services/platform.h"
 #include "services/svs.h"
 
@@ -117,12 +120,15 @@ void register_bench_svs(CLI::App& app) {
   static server::svs_load::Options o;
   static std::string alg, data;
   static bool json = false;
+  static double bound_seconds = 2.0;
+  static int bound_threads = 0;
   auto* cmd = bench->add_subcommand("svs", "Load a signing service over REST or the GM/T 0029 binary protocol");
   auto* url = cmd->add_option("--url", o.url, "http://HOST:PORT of the REST API");
   auto* bin = cmd->add_option("--binary", o.binary, "HOST:PORT of the GM/T 0029 TCP transport");
   url->excludes(bin);
   cmd->add_option("--op", o.op, "verify (default) or sign")->check(CLI::IsMember({"verify", "sign"}));
-  cmd->add_option("--alg", alg, "sm2 (key 1) or rsa (key 2) of the development keys")->check(CLI::IsMember({"sm2", "rsa"}));
+  cmd->add_option("--alg", alg, "sm2 (key 1), rsa (key 2) or ecdsa (key 5, REST) of the development keys")
+      ->check(CLI::IsMember({"sm2", "rsa", "ecdsa"}));
   cmd->add_option("--key", o.key, "key index or name on the server (default 1)");
   cmd->add_option("--app", o.app_id, "application id (REST)");
   cmd->add_option("--secret", o.secret, "application secret (REST)");
@@ -131,10 +137,19 @@ void register_bench_svs(CLI::App& app) {
   cmd->add_option("--connections", o.connections, "keep-alive connections (default 32)")->check(CLI::Range(1, 10000));
   cmd->add_option("--seconds", o.seconds, "duration (default 10)")->check(CLI::Range(0.1, 3600.0));
   cmd->add_option("--threads", o.threads, "client I/O threads (default 1)")->check(CLI::Range(1, 64));
+  cmd->add_option("--pipeline", o.pipeline, "requests sent together per connection (default 1)")->check(CLI::Range(1, 1024));
+  cmd->add_option("--bound-seconds", bound_seconds,
+                  "duration of the in-process crypto bound measured after the load; 0 = none (default 2)")
+      ->check(CLI::Range(0.0, 600.0));
+  cmd->add_option("--bound-threads", bound_threads, "threads of the in-process bound (default: one per core)");
   cmd->add_flag("--json", json, "print one JSON object");
   cmd->callback([] {
     if (o.url.empty() == o.binary.empty()) return set_exit_code(report(Error(Errc::invalid_argument, "give --url or --binary")));
-    if (!alg.empty()) o.key = alg == "rsa" ? "2" : "1";
+    if (alg == "ecdsa" && !o.binary.empty()) {
+      return set_exit_code(report(Error(Errc::invalid_argument,
+                                        "the GM/T 0029 binary protocol has no signMethod for ECDSA (GM/T 0006 defines none); use --url")));
+    }
+    if (!alg.empty()) o.key = alg == "rsa" ? "2" : alg == "ecdsa" ? "5" : "1";
     if (!data.empty()) {
       auto p = services::Platform::open(data);
       if (!p) return set_exit_code(report(p.error()));
@@ -148,10 +163,29 @@ void register_bench_svs(CLI::App& app) {
     }
     auto r = server::svs_load::run(o);
     if (!r) return set_exit_code(report(r.error()));
+    std::optional<server::svs_load::Bound> bound;
+    if (bound_seconds > 0) {
+      int threads = bound_threads > 0 ? bound_threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+      auto b = server::svs_load::crypto_bound(o.op, alg.empty() ? (o.key == "2" ? "rsa" : o.key == "5" ? "ecdsa" : "sm2") : alg,
+                                              threads, bound_seconds);
+      if (!b) return set_exit_code(report(b.error()));
+      bound = *b;
+    }
+    double fraction = bound && bound->ops_per_s > 0 ? r->requests_per_s / bound->ops_per_s : 0.0;
     if (json) {
-      std::cout << r->to_json().dump() << "\n";
+      auto out = r->to_json();
+      if (bound) {
+        out["bound"] = bound->to_json();
+        out["fraction_of_bound"] = fraction;
+      }
+      std::cout << out.dump() << "\n";
     } else {
       std::cout << r->to_text();
+      if (bound) {
+        std::cout << "  bound      " << static_cast<long long>(bound->ops_per_s) << " " << bound->alg << " " << bound->op
+                  << "s/s in process (" << bound->threads << " threads); load = " << static_cast<int>(100 * fraction)
+                  << " % of it\n";
+      }
     }
     if (r->errors > 0) set_exit_code(kExitFailed);
   });

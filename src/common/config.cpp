@@ -134,6 +134,11 @@ std::vector<ConfigKey> make_keys() {
   k.push_back(int_key("svs", "tls_port", &SvsSettings::tls_port, &C::svs, 1, 65535, "TCP port of the GM/T 0029 message protocol over TLS."));
   k.push_back(str_key("log", "level", &LogSettings::level, &C::log, "Log level.", {"debug", "info", "warn", "error"}));
   k.push_back(str_key("log", "file", &LogSettings::file, &C::log, "JSON log file (relative to the data dir); empty logs to stderr only."));
+  k.push_back(str_key("providers", "sdf_library", &ProvidersSettings::sdf_library, &C::providers, "GM/T 0018 (SDF) library of a crypto card or HSM; empty means no SDF device."));
+  k.push_back(str_key("providers", "pkcs11_module", &ProvidersSettings::pkcs11_module, &C::providers, "PKCS#11 module of an HSM or token; empty means none."));
+  k.push_back(str_key("providers", "pkcs11_token", &ProvidersSettings::pkcs11_token, &C::providers, "Label of the PKCS#11 token; empty means the first token (or pkcs11_slot)."));
+  k.push_back(int_key("providers", "pkcs11_slot", &ProvidersSettings::pkcs11_slot, &C::providers, -1, 4294967295LL, "PKCS#11 slot id instead of the token label; -1 chooses by label."));
+  k.push_back(str_key("providers", "pkcs11_pin_file", &ProvidersSettings::pkcs11_pin_file, &C::providers, "File holding the PKCS#11 token's user PIN (relative to the data dir, mode 0600); empty logs in without a PIN."));
   return k;
 }
 
@@ -200,7 +205,9 @@ Result<Config> parse_config(std::string_view text, const std::string& source) {
 
 Status apply_env_overrides(Config& cfg, const std::map<std::string, std::string>& env) {
   static const std::set<std::string> not_config = {"MEDSIGN_DATA", "MEDSIGN_BACKUP_PASSPHRASE", "MEDSIGN_PASSWORD",
-                                                   "MEDSIGN_KEY_PASSPHRASE"};
+                                                   "MEDSIGN_KEY_PASSPHRASE",
+                                                   // read by libmedsign-softsdf.so (a provider library), not by us
+                                                   "MEDSIGN_SOFTSDF_DIR", "MEDSIGN_SOFTSDF_PASSPHRASE"};
   for (auto& [name, value] : env) {
     if (name.rfind("MEDSIGN_", 0) != 0 || not_config.count(name) || name.rfind("MEDSIGN_TEST_", 0) == 0) continue;
     const ConfigKey* found = nullptr;

@@ -108,6 +108,15 @@ struct LogSettings {
   std::string file = "logs/medsign.log";
 };
 
+// Crypto providers the running server offers besides the data dir's soft provider (services/providers.h).
+struct ProvidersSettings {
+  std::string sdf_library;        // GM/T 0018 library path; empty = no SDF device
+  std::string pkcs11_module;      // PKCS#11 module path; empty = none
+  std::string pkcs11_token;       // token label; empty = the first token (or pkcs11_slot)
+  std::int64_t pkcs11_slot = -1;  // slot id instead of the label; -1 = by label
+  std::string pkcs11_pin_file;    // file holding the token's user PIN (relative to the data dir)
+};
+
 struct Config {
   ServerConfig server;
   DatabaseSettings database;
@@ -117,6 +126,7 @@ struct Config {
   TsaSettings tsa;
   SvsSettings svs;
   LogSettings log;
+  ProvidersSettings providers;
 
   std::filesystem::path data_dir;  // not in the file: where it was loaded from
   // Resolves a path from the file relative to data_dir (absolute paths are kept).

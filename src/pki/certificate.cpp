@@ -1,11 +1,10 @@
 #include "pki/certificate.h"
 
-#include <openssl/evp.h>
-
 #include <set>
 
 #include "asn1/oids.h"
 #include "asn1/reader.h"
+#include "crypto/algorithms/hash.h"
 #include "pki/pem.h"
 
 namespace medsign::pki {
@@ -15,13 +14,6 @@ using asn1::Reader;
 using asn1::Tag;
 
 Error cert_error(std::string what) { return Error(Errc::bad_encoding, "certificate: " + std::move(what)); }
-
-std::string digest_hex(const EVP_MD* md, ByteView data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (!md || EVP_Digest(data.data(), data.size(), out, &len, md, nullptr) != 1) return {};
-  return hex_encode(ByteView(out, len));
-}
 
 }  // namespace
 
@@ -171,7 +163,7 @@ std::optional<std::string> Certificate::info_by_oid(const asn1::Oid& oid) const 
   return hex_encode(e->value);
 }
 
-std::string Certificate::fingerprint_sha256() const { return digest_hex(EVP_sha256(), der_); }
-std::string Certificate::fingerprint_sm3() const { return digest_hex(EVP_sm3(), der_); }
+std::string Certificate::fingerprint_sha256() const { return hex_encode(crypto::hash(crypto::HashAlg::sha256, der_)); }
+std::string Certificate::fingerprint_sm3() const { return hex_encode(crypto::hash(crypto::HashAlg::sm3, der_)); }
 
 }  // namespace medsign::pki

@@ -1,12 +1,11 @@
 #include "pki/crl.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <set>
 
 #include "asn1/oids.h"
 #include "asn1/reader.h"
+#include "crypto/algorithms/hash.h"
 #include "pki/certificate.h"
 #include "pki/pem.h"
 #include "pki/signature.h"
@@ -238,11 +237,6 @@ Status Crl::verify(const Certificate& issuer) const {
   return verify_signed_data(signature_algorithm_, issuer.public_key(), tbs_der_, signature_);
 }
 
-std::string Crl::fingerprint_sha256() const {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(der_.data(), der_.size(), out, &len, EVP_sha256(), nullptr) != 1) return {};
-  return hex_encode(ByteView(out, len));
-}
+std::string Crl::fingerprint_sha256() const { return hex_encode(crypto::hash(crypto::HashAlg::sha256, der_)); }
 
 }  // namespace medsign::pki

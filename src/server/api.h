@@ -15,6 +15,7 @@
 
 namespace medsign::services {
 class PkiPolicyService;
+class ProviderService;
 class SealService;
 }  // namespace medsign::services
 
@@ -32,6 +33,8 @@ struct ApiContext {
   std::shared_ptr<services::PkiPolicyService> pki = nullptr;
   // electronic seal objects (api_seals.cpp); register_seals opens one on the platform when null
   std::shared_ptr<services::SealService> seals = nullptr;
+  // crypto providers (api_providers.cpp); providers_of() opens one on the platform when null
+  std::shared_ptr<services::ProviderService> providers = nullptr;
 };
 
 void register_api(Router& router, ApiContext& ctx);
@@ -59,6 +62,7 @@ void register_audit(Router& r, ApiContext& api);
 void register_system(Router& r, ApiContext& api);
 void register_time(Router& r, ApiContext& api);
 void register_tsa(Router& r, ApiContext& api);
+void register_tsa_timestamps(Router& r, ApiContext& api);  // tsa_http.cpp: POST /tsa, /tsa/{unit} (async)
 void register_tsa_admin(Router& r, ApiContext& api);  // api_tsa_admin.cpp
 void register_ca(Router& r, ApiContext& api);         // api_ca.cpp: /api/v1/ca/... and /crl/<ca>.crl
 void register_seal_images(Router& r, ApiContext& api);  // api_seal_images.cpp
@@ -68,6 +72,9 @@ void register_pki(Router& r, ApiContext& api);        // api_pki.cpp
 void register_seals(Router& r, ApiContext& api);      // api_seals.cpp: /api/v1/seals
 void register_pdf(Router& r, ApiContext& api);         // api_pdf.cpp: POST /api/v1/pdf/sign, /sign-digest
 void register_pdf_verify(Router& r, ApiContext& api);  // api_pdf_verify.cpp: POST /api/v1/pdf/verify
+void register_providers(Router& r, ApiContext& api);    // api_providers.cpp: /api/v1/providers
+// The node's crypto providers (api_providers.cpp): api.providers, created from the platform on first use.
+std::shared_ptr<services::ProviderService> providers_of(ApiContext& api);
 
 }  // namespace api
 }  // namespace medsign::server

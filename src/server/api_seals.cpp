@@ -218,6 +218,14 @@ void register_seals(Router& r, ApiContext& api) {
           return json_response(200, services::to_json(seal));
         }));
 
+  r.add(http::verb::get, "/api/v1/seals/{id}/history",
+        op([id_of](Svc& s, const services::Actor&, RequestContext& ctx) -> Res {
+          MEDSIGN_ASSIGN(auto events, s.history(id_of(ctx)));
+          auto items = nlohmann::json::array();
+          for (const auto& e : events) items.push_back(services::to_json(e));
+          return json_response(200, {{"seal_id", id_of(ctx)}, {"items", items}});
+        }));
+
   r.add(http::verb::get, "/api/v1/seals/{id}/picture",
         op([id_of](Svc& s, const services::Actor&, RequestContext& ctx) -> Res {
           MEDSIGN_ASSIGN(auto seal, s.get(id_of(ctx)));

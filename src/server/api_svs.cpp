@@ -2,20 +2,15 @@
 //
 // Business calls (sign, verify, hash, random, certificates) authenticate the calling application with HTTP
 // Basic (application id : secret) from an allowed address and are answered once their svs_log row has
-// committed. They are asynchronous routes on the HTTP server (svs_routes below), and the same handlers are
-// also registered on the router, which waits for the answer (used by servers without async routes and by
-// the route/spec check).
+// committed: they are async routes (router.h), so no thread waits on the log. Files are stream routes.
 //
 // Administration (applications, keys, the signing log) uses the console session: operators manage,
 // auditors read the log.
-#include <future>
-
 #include "asn1/der_time.h"
 #include "common/clock.h"
 #include "crypto/algorithms/hash.h"
 #include "crypto/soft/key_seal.h"
 #include "server/api.h"
-#include "server/svs_http.h"
 #include "services/svs_protocol.h"
 #include "svs/hash_state.h"
 #include "svs/message.h"
@@ -68,18 +63,21 @@ Result<int> level_field(const json& j) {
 }
 
 // A certificate given as Base64 DER or as PEM text, or the certificate of one of the server's keys.
-Result<pki::Certificate> cert_field(services::SvsService& svs, const json& j) {
+Result<std::shared_ptr<const pki::Certificate>> cert_field(services::SvsService& svs, const json& j) {
   if (j.contains("certificate") && j["certificate"].is_string()) {
-    std::string c = j["certificate"].get<std::string>();
-    if (c.find("-----BEGIN") != std::string::npos) return pki::Certificate::parse(as_bytes(c));
+    const std::string& c = j["certificate"].get_ref<const std::string&>();
+    if (c.find("-----BEGIN") != std::string::npos) {
+      MEDSIGN_ASSIGN(pki::Certificate cert, pki::Certificate::parse(as_bytes(c)));
+      return std::make_shared<const pki::Certificate>(std::move(cert));
+    }
     auto der = base64_decode(c);
     if (!der) return Error(Errc::invalid_argument, "certificate is neither PEM nor Base64 DER");
-    return pki::Certificate::parse_der(*der);
+    return svs.parse_certificate(*der);
   }
   std::string key = str_field(j, "key");
   if (key.empty()) return Error(Errc::missing_field, "certificate (PEM or Base64 DER) or key required");
   MEDSIGN_ASSIGN(const services::SvsKey* k, svs.find_key(key));
-  return k->certificate;
+  return std::make_shared<const pki::Certificate>(k->certificate);
 }
 
 json verdict_json(const services::SvsVerdict& v) {
@@ -175,7 +173,8 @@ Result<json> op_sign_data(services::SvsService& svs, const services::Caller& c, 
 }
 
 Result<json> op_verify_data(services::SvsService& svs, const services::Caller& c, const json& j, Outcome& log) {
-  MEDSIGN_ASSIGN(pki::Certificate cert, cert_field(svs, j));
+  MEDSIGN_ASSIGN(auto cert_ptr, cert_field(svs, j));
+  const pki::Certificate& cert = *cert_ptr;
   MEDSIGN_ASSIGN(Bytes sig, b64_field(j, "signature"));
   MEDSIGN_ASSIGN(int level, level_field(j));
   services::SvsVerdict v;
@@ -309,15 +308,15 @@ Result<json> op_envelope_encrypt(services::SvsService& svs, const json& j, Outco
   if (j.contains("certificates")) {
     if (!j["certificates"].is_array()) return Error(Errc::invalid_argument, "certificates must be a list");
     for (const auto& c : j["certificates"]) {
-      MEDSIGN_ASSIGN(pki::Certificate cert, cert_field(svs, json{{"certificate", c}}));
-      to.push_back(std::move(cert));
+      MEDSIGN_ASSIGN(auto cert, cert_field(svs, json{{"certificate", c}}));
+      to.push_back(*cert);
     }
   }
   if (j.contains("keys")) {
     if (!j["keys"].is_array()) return Error(Errc::invalid_argument, "keys must be a list of key indexes or names");
     for (const auto& k : j["keys"]) {
-      MEDSIGN_ASSIGN(pki::Certificate cert, cert_field(svs, json{{"key", k}}));
-      to.push_back(std::move(cert));
+      MEDSIGN_ASSIGN(auto cert, cert_field(svs, json{{"key", k}}));
+      to.push_back(*cert);
     }
   }
   if (to.empty()) return Error(Errc::missing_field, "certificates or keys: at least one recipient");
@@ -352,13 +351,15 @@ Result<json> op_certificate(services::SvsService& svs, const json& j, Outcome& l
 }
 
 Result<json> op_parse_certificate(services::SvsService& svs, const json& j, Outcome& log) {
-  MEDSIGN_ASSIGN(pki::Certificate cert, cert_field(svs, j));
+  MEDSIGN_ASSIGN(auto cert_ptr, cert_field(svs, j));
+  const pki::Certificate& cert = *cert_ptr;
   log.key = cert.serial_hex();
   return cert.to_json();
 }
 
 Result<json> op_validate_certificate(services::SvsService& svs, const services::Caller& c, const json& j, Outcome& log) {
-  MEDSIGN_ASSIGN(pki::Certificate cert, cert_field(svs, j));
+  MEDSIGN_ASSIGN(auto cert_ptr, cert_field(svs, j));
+  const pki::Certificate& cert = *cert_ptr;
   MEDSIGN_ASSIGN(int level, level_field(j));
   log.key = cert.serial_hex();
   auto v = svs.check_certificate_for(&c, cert, level, unix_millis());
@@ -454,42 +455,22 @@ HttpResponse unavailable(const RequestContext& ctx) {
 
 }  // namespace
 
-void add_svs_async_routes(HttpServer& http, services::SvsService& svs) {
-  for (const auto& br : business_routes()) {
-    http.add_async_route(http::verb::post, br.path,
-                         [&svs, &br](RequestContext& ctx, AsyncDone done) { run_business(svs, br, ctx, std::move(done)); },
-                         AsyncRouteOptions{false});
-  }
-  add_svs_form_async_routes(http, svs);
-  add_svs_stream_routes(http, svs);
-}
-
 namespace api {
 
 void register_svs(Router& r, ApiContext& api) {
   register_svs_forms(r, api);
-  // Business routes on the router: the same handlers, waiting for the answer.
+  // Business routes: answered once the call's log row has committed (no access-log line: svs_log has them).
   for (const auto& br : business_routes()) {
-    r.add(http::verb::post, br.path, [&api, &br](RequestContext& ctx) {
-      if (!api.svs) return unavailable(ctx);
-      std::promise<HttpResponse> p;
-      auto f = p.get_future();
-      run_business(*api.svs, br, ctx, [&p](HttpResponse res) { p.set_value(std::move(res)); });
-      return f.get();
-    });
+    r.add_async(http::verb::post, br.path, [&api, &br](RequestContext& ctx, AsyncDone done) {
+      if (!api.svs) return done(unavailable(ctx));
+      run_business(*api.svs, br, ctx, std::move(done));
+    }, AsyncRouteOptions{false});
   }
-  // The streamed-file routes on the router (a buffered body, up to the server's body limit): the HTTP
-  // server streams them (add_svs_stream_routes).
+  // Files of any size, hashed as they arrive.
   for (auto [path, fn] : {std::pair{"/api/v1/svs/sign-file", &sign_file}, std::pair{"/api/v1/svs/verify-file", &verify_file}}) {
-    r.add(http::verb::post, path, [&api, fn = fn](RequestContext& ctx) {
-      if (!api.svs) return unavailable(ctx);
-      auto sink = fn(*api.svs, ctx);
-      if (!sink) return error_response(sink.error(), ctx.request_id);
-      if (auto st = sink->chunk(as_bytes(ctx.req.body())); !st) return error_response(st.error(), ctx.request_id);
-      std::promise<HttpResponse> p;
-      auto f = p.get_future();
-      sink->end([&p](HttpResponse res) { p.set_value(std::move(res)); });
-      return f.get();
+    r.add_stream(http::verb::post, path, [&api, fn = fn](RequestContext& ctx) -> Result<BodySink> {
+      if (!api.svs) return Error(Errc::unavailable, "the signing service is not enabled on this node");
+      return fn(*api.svs, ctx);
     });
   }
 
@@ -750,7 +731,8 @@ Result<BodySink> verify_file(services::SvsService& svs, RequestContext& ctx) {
     MEDSIGN_ASSIGN(Bytes der, query_b64(ctx, "certificate"));
     params["certificate"] = base64_encode(der);
   }
-  MEDSIGN_ASSIGN(pki::Certificate cert, cert_field(svs, params));
+  MEDSIGN_ASSIGN(auto cert_ptr, cert_field(svs, params));
+  const pki::Certificate& cert = *cert_ptr;
   MEDSIGN_ASSIGN(crypto::SignatureAlg alg, [&]() -> Result<crypto::SignatureAlg> {
     switch (cert.key_type()) {
       case pki::KeyType::sm2: return crypto::SignatureAlg::sm2_sm3;
@@ -782,12 +764,5 @@ Result<BodySink> verify_file(services::SvsService& svs, RequestContext& ctx) {
 }
 
 }  // namespace
-
-void add_svs_stream_routes(HttpServer& http, services::SvsService& svs) {
-  http.add_stream_route(http::verb::post, "/api/v1/svs/sign-file",
-                        [&svs](RequestContext& ctx) { return sign_file(svs, ctx); });
-  http.add_stream_route(http::verb::post, "/api/v1/svs/verify-file",
-                        [&svs](RequestContext& ctx) { return verify_file(svs, ctx); });
-}
 
 }  // namespace medsign::server

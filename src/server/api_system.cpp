@@ -3,9 +3,11 @@
 #include "common/clock.h"
 #include "crypto/soft/dev_ca.h"
 #include "crypto/soft/keystore.h"
+#include "pki/certificate.h"
 #include "server/api.h"
 #include "server/openapi.h"
 #include "services/backup.h"
+#include "services/pki_policy.h"
 
 namespace medsign::server::api {
 namespace {
@@ -88,11 +90,31 @@ void register_system(Router& r, ApiContext& api) {
       if (info && info->not_after_ms - now < 30LL * 86400 * 1000)
         warnings.push_back({{"kind", "certificate_expiry"}, {"key", name}, {"not_after", info->not_after}});
     }
+    // Revocation data the node relies on: a CRL past (or within a day of) its nextUpdate, a source whose last
+    // fetch failed.
+    if (api.pki) {
+      for (const auto& c : api.pki->crls()) {
+        if (c.next_update > 0 && c.next_update - now < 86400LL * 1000)
+          warnings.push_back({{"kind", c.next_update < now ? "crl_stale" : "crl_expiring"},
+                              {"key", c.issuer},
+                              {"not_after", iso8601_millis(c.next_update)}});
+      }
+      if (auto sources = api.pki->crl_sources()) {
+        for (const auto& s : *sources) {
+          if (s.enabled && s.last_status == "error")
+            warnings.push_back({{"kind", "crl_fetch_failed"}, {"key", s.url}, {"detail", s.last_error}});
+        }
+      }
+    }
     return json_response(200, {{"version", MEDSIGN_VERSION},
                                {"started_at", iso8601_millis(kStartedAt)},
                                {"uptime_s", (now - kStartedAt) / 1000},
                                {"database", p.cfg.database.backend},
-                               {"services", {{"http", "up"}, {"https", p.cfg.server.https_enabled ? "up" : "off"}}},
+                               {"services", {{"http", "up"},
+                                             {"https", p.cfg.server.https_enabled ? "up" : "off"},
+                                             {"tsa", p.cfg.tsa.enabled ? "up" : "off"},
+                                             {"svs", p.cfg.svs.enabled ? "up" : "off"},
+                                             {"sntp", p.cfg.time.sntp_enabled ? "up" : "off"}}},
                                {"warnings", warnings}});
   });
 
@@ -180,6 +202,40 @@ void register_system(Router& r, ApiContext& api) {
     return json_response(200, {{"keys", arr}});
   });
 
+  // A key-store key's certificate and the issuers above it that the key store holds (e.g. the development CA),
+  // leaf first: PEM and the full JSON view of each, for the console's chain view and export.
+  r.add(http::verb::get, "/api/v1/keys/{name}/certificate", [&](RequestContext& ctx) {
+    auto a = authorize(api, ctx, services::Permission::operate_business);
+    if (!a) return error_response(a.error(), ctx.request_id);
+    const std::string name = ctx.path_params["name"];
+    auto pem = p.keys.certificate(name);
+    if (!pem) return error_response(Error(Errc::not_found, "key " + name + " has no certificate in the key store"), ctx.request_id);
+    auto leaf = pki::Certificate::parse(as_bytes(*pem));
+    if (!leaf) return error_response(leaf.error(), ctx.request_id);
+    std::vector<pki::Certificate> held;
+    for (auto& n : p.keys.names()) {
+      auto c = p.keys.certificate(n);
+      if (!c) continue;
+      if (auto x = pki::Certificate::parse(as_bytes(*c))) held.push_back(std::move(*x));
+    }
+    auto view = [](const pki::Certificate& c) { return nlohmann::json{{"pem", c.to_pem()}, {"details", c.to_json()}}; };
+    nlohmann::json chain = nlohmann::json::array({view(*leaf)});
+    const pki::Certificate* cur = &*leaf;
+    for (int depth = 0; depth < 8 && !cur->is_self_issued(); ++depth) {
+      const pki::Certificate* up = nullptr;
+      for (const auto& c : held) {
+        if (c.subject() == cur->issuer() && cur->verify_signature(c)) {
+          up = &c;
+          break;
+        }
+      }
+      if (!up) break;
+      chain.push_back(view(*up));
+      cur = up;
+    }
+    return json_response(200, {{"name", name}, {"complete", cur->is_self_issued()}, {"chain", chain}});
+  });
+
   if (!api.web_root.empty()) {
     r.set_fallback([&api](RequestContext& ctx) {
       namespace fs = std::filesystem;
@@ -205,6 +261,7 @@ void register_api(Router& router, ApiContext& ctx) {
   api::register_time(router, ctx);
   api::register_tsa(router, ctx);
   api::register_tsa_admin(router, ctx);
+  api::register_providers(router, ctx);
   api::register_ca(router, ctx);
   api::register_seal_images(router, ctx);
   api::register_svs(router, ctx);

@@ -2,7 +2,9 @@
 // Management is for operators (operate_business) and audited; the token log is readable by operators and
 // by auditors (read_audit).
 #include "common/clock.h"
+#include "common/logging.h"
 #include "server/api.h"
+#include "services/providers.h"
 #include "services/tsa_admin.h"
 #include "services/tsa_log.h"
 
@@ -29,6 +31,30 @@ void audit(ApiContext& api, RequestContext& ctx, const Authed& a, const char* ac
 }
 
 Status reload(ApiContext& api) { return api.tsa ? api.tsa->reload(api.platform.keys) : Status{}; }
+
+// Where a new unit key goes: {"provider": "sdf", "index": 3, "password": "...", "existing": false}; absent or
+// "soft-store" keeps the key in the data dir's key store as before.
+Result<std::optional<services::ProviderUnitKey>> unit_key_place(const nlohmann::json& j) {
+  if (!j.contains("provider") || j["provider"].is_null()) return std::optional<services::ProviderUnitKey>();
+  if (!j["provider"].is_string()) return Error(Errc::invalid_argument, "provider must be a string");
+  services::ProviderUnitKey w;
+  w.provider = j["provider"].get<std::string>();
+  if (w.provider == "soft-store") return std::optional<services::ProviderUnitKey>();
+  if (j.contains("index") && !j["index"].is_null()) {
+    if (!j["index"].is_number_unsigned() || j["index"].get<std::uint64_t>() > 65535)
+      return Error(Errc::invalid_argument, "index: 1 to 65535, or absent for the lowest free");
+    w.index = j["index"].get<std::uint32_t>();
+  }
+  if (j.contains("password") && !j["password"].is_null()) {
+    if (!j["password"].is_string()) return Error(Errc::invalid_argument, "password must be a string");
+    w.password = j["password"].get<std::string>();
+  }
+  if (j.contains("existing")) {
+    if (!j["existing"].is_boolean()) return Error(Errc::invalid_argument, "existing must be true or false");
+    w.existing = j["existing"].get<bool>();
+  }
+  return std::optional<services::ProviderUnitKey>(std::move(w));
+}
 
 // PEM from the body: raw PEM, or JSON {"certificate": PEM, "chain": PEM (optional)}.
 Result<std::string> pem_body(const RequestContext& ctx) {
@@ -83,6 +109,17 @@ Result<services::TokenQuery> token_query(const RequestContext& ctx) {
 
 void register_tsa_admin(Router& r, ApiContext& api) {
   auto& p = api.platform;
+  auto providers = providers_of(api);
+  if (api.tsa) {
+    // Units whose key is in a crypto provider start signing once the providers are known.
+    api.tsa->set_providers(providers);
+    bool any = false;
+    for (auto& u : services::tsa_unit_names(p.keys)) any = any || services::unit_in_provider(p.keys, u);
+    if (any) {
+      auto st = api.tsa->reload(p.keys);
+      if (!st) log::warn("TSA units not reloaded", {{"error", st.error().to_string()}});
+    }
+  }
 
   r.add(http::verb::get, "/api/v1/tsa/tokens", [&](RequestContext& ctx) {
     auto a = authorize_log_reader(api, ctx);
@@ -144,19 +181,32 @@ void register_tsa_admin(Router& r, ApiContext& api) {
     if (!body) return error_response(body.error(), ctx.request_id);
     std::string name = body->value("name", ""), alg = body->value("algorithm", "sm2");
     auto type = services::parse_tsa_algorithm(alg);
-    Result<pki::Certificate> cert = type ? services::generate_unit_key(p.keys, name, *type)
-                                         : Result<pki::Certificate>(type.error());
+    auto place = unit_key_place(*body);
+    Result<pki::Certificate> cert = !type    ? Result<pki::Certificate>(type.error())
+                                    : !place ? Result<pki::Certificate>(place.error())
+                                    : *place ? services::generate_unit_key(p.keys, *api.providers, name, *type, **place, a->actor)
+                                             : services::generate_unit_key(p.keys, name, *type);
     Status st = cert ? reload(api) : Status(cert.error());
-    audit(api, ctx, *a, "tsa.key_generate", name, st, "algorithm " + alg);
+    std::string where = place && *place ? (*place)->provider : std::string("soft-store");
+    std::optional<std::uint32_t> index;
+    if (place && *place && cert) {
+      auto ref = services::read_unit_key_ref(p.keys, name);
+      if (ref) index = ref->index;
+    }
+    std::string detail = "algorithm " + alg + ", key in " + where;
+    if (index) detail.append(" index ").append(std::to_string(*index));
+    audit(api, ctx, *a, "tsa.key_generate", name, st, detail);
     if (!st) return error_response(st.error(), ctx.request_id);
-    return json_response(201, {{"name", name}, {"algorithm", alg}, {"provider", "soft"}, {"certificate", cert_json(*cert)}});
+    nlohmann::json res{{"name", name}, {"algorithm", alg}, {"provider", where}, {"certificate", cert_json(*cert)}};
+    if (index) res["index"] = *index;
+    return json_response(201, res);
   });
 
   r.add(http::verb::get, "/api/v1/tsa/units/{name}/csr", [&](RequestContext& ctx) {
     auto a = authorize(api, ctx, Permission::operate_business);
     if (!a) return error_response(a.error(), ctx.request_id);
     const std::string& name = ctx.path_params["name"];
-    auto csr = services::unit_csr_pem(p.keys, name);
+    auto csr = services::unit_csr_pem(p.keys, name, api.providers.get());
     audit(api, ctx, *a, "tsa.csr_export", name, csr ? Status{} : Status(csr.error()));
     if (!csr) return error_response(csr.error(), ctx.request_id);
     auto res = text_response(200, *csr, "application/pkcs10");
@@ -171,7 +221,7 @@ void register_tsa_admin(Router& r, ApiContext& api) {
     if (!a) return error_response(a.error(), ctx.request_id);
     const std::string& name = ctx.path_params["name"];
     auto pem = pem_body(ctx);
-    Result<pki::Certificate> cert = pem ? services::import_unit_certificate(p.keys, name, *pem, unix_millis())
+    Result<pki::Certificate> cert = pem ? services::import_unit_certificate(p.keys, name, *pem, unix_millis(), api.providers.get())
                                         : Result<pki::Certificate>(pem.error());
     Status st = cert ? reload(api) : Status(cert.error());
     audit(api, ctx, *a, "tsa.certificate_import", name, st, cert ? cert->subject().to_string() : std::string());

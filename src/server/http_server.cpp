@@ -1,6 +1,8 @@
 #include "server/http_server.h"
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <optional>
 #include <random>
 
@@ -49,45 +51,66 @@ void add_common_headers(HttpResponse& res, const std::string& request_id) {
 
 }  // namespace
 
-RoutedRequest route_request(const Router& router, RequestContext& ctx) {
+RoutedRequest route_target(const Router& router, http::verb method, std::string_view target,
+                           const std::string& request_id) {
   RoutedRequest routed;
   routed.started = std::chrono::steady_clock::now();
-  std::string_view target(ctx.req.target().data(), ctx.req.target().size());
+  routed.route_name = "unmatched";
   auto qpos = target.find('?');
   std::string_view raw_path = target.substr(0, qpos);
-  ctx.route = "unmatched";
   auto answer = [&](HttpResponse r) {
     routed.early = std::move(r);
     return std::move(routed);
   };
   if (raw_path.empty() || raw_path.front() != '/')
-    return answer(error_response(Error(Errc::bad_request, "request target must be an absolute path"), ctx.request_id));
+    return answer(error_response(Error(Errc::bad_request, "request target must be an absolute path"), request_id));
   auto path = url_decode(raw_path, false);
-  if (!path) return answer(error_response(path.error(), ctx.request_id));
+  if (!path) return answer(error_response(path.error(), request_id));
   if (path->find('\0') != std::string::npos || path->find("/../") != std::string::npos ||
       path->ends_with("/.."))
-    return answer(error_response(Error(Errc::bad_request, "invalid path"), ctx.request_id));
+    return answer(error_response(Error(Errc::bad_request, "invalid path"), request_id));
   if (qpos != std::string_view::npos) {
     auto q = parse_query(target.substr(qpos + 1));
-    if (!q) return answer(error_response(q.error(), ctx.request_id));
-    ctx.query = std::move(*q);
+    if (!q) {
+      // The route is still told, so that a stream route answers before reading the body.
+      if (auto m = router.match(method, *path)) routed.route = m->route;
+      return answer(error_response(q.error(), request_id));
+    }
+    routed.query = std::move(*q);
   }
-  auto m = router.match(ctx.req.method(), *path);
+  auto m = router.match(method, *path);
   if (!m) {
-    bool is_get = ctx.req.method() == http::verb::get || ctx.req.method() == http::verb::head;
+    bool is_get = method == http::verb::get || method == http::verb::head;
     if (m.error().code == Errc::route_not_found && is_get && router.fallback() && !path->starts_with("/api/")) {
-      ctx.route = "static";
+      routed.route_name = "static";
       routed.handler = &router.fallback();
       return routed;
     }
-    HttpResponse r = error_response(m.error(), ctx.request_id);
+    HttpResponse r = error_response(m.error(), request_id);
     if (m.error().code == Errc::method_not_allowed) r.set(http::field::allow, m.error().detail.substr(9));
     return answer(std::move(r));
   }
-  ctx.route = m->route->pattern;
-  ctx.path_params = std::move(m->params);
-  routed.handler = &m->route->handler;
-  routed.blocking = m->route->options.blocking;
+  const Route& route = *m->route;
+  routed.route = &route;
+  routed.route_name = route.pattern;
+  routed.path_params = std::move(m->params);
+  if (route.kind == RouteKind::buffered) {
+    routed.handler = &route.handler;
+    routed.blocking = route.options.blocking;
+  }
+  return routed;
+}
+
+void bind_route(RoutedRequest& routed, RequestContext& ctx) {
+  ctx.route = std::move(routed.route_name);
+  ctx.query = std::move(routed.query);
+  ctx.path_params = std::move(routed.path_params);
+}
+
+RoutedRequest route_request(const Router& router, RequestContext& ctx) {
+  std::string_view target(ctx.req.target().data(), ctx.req.target().size());
+  RoutedRequest routed = route_target(router, ctx.req.method(), target, ctx.request_id);
+  bind_route(routed, ctx);
   return routed;
 }
 
@@ -109,8 +132,44 @@ HttpResponse run_routed(RoutedRequest& routed, Metrics* metrics, RequestContext&
   }
 }
 
+namespace {
+
+// Runs an async or stream route to its answer on this thread (dispatch_request only).
+HttpResponse run_and_wait(const Route& route, RequestContext& ctx) {
+  struct Waiter {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::optional<HttpResponse> res;
+  };
+  auto w = std::make_shared<Waiter>();
+  AsyncDone done = [w](HttpResponse r) {
+    std::lock_guard lk(w->mu);
+    w->res = std::move(r);
+    w->cv.notify_all();
+  };
+  if (route.kind == RouteKind::async) {
+    route.async(ctx, done);
+  } else {
+    auto sink = route.stream(ctx);
+    if (!sink) return error_response(sink.error(), ctx.request_id);
+    if (auto st = sink->chunk(as_bytes(ctx.req.body())); !st) return error_response(st.error(), ctx.request_id);
+    sink->end(done);
+  }
+  std::unique_lock lk(w->mu);
+  w->cv.wait(lk, [&] { return w->res.has_value(); });
+  return std::move(*w->res);
+}
+
+}  // namespace
+
 HttpResponse dispatch_request(const Router& router, Metrics* metrics, RequestContext& ctx) {
   RoutedRequest routed = route_request(router, ctx);
+  if (!routed.early && routed.route && routed.route->kind != RouteKind::buffered) {
+    const Route& route = *routed.route;
+    Handler run = [&route](RequestContext& c) { return run_and_wait(route, c); };
+    routed.handler = &run;
+    return run_routed(routed, metrics, ctx);
+  }
   return run_routed(routed, metrics, ctx);
 }
 
@@ -125,11 +184,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
   std::atomic<bool> stopped{false};
   std::atomic<std::int64_t> in_flight{0};
-  Router async_router;
-  std::vector<std::pair<AsyncHandler, AsyncRouteOptions>> async_handlers;
-  Router stream_router;
-  std::vector<std::pair<StreamHandler, StreamRouteOptions>> stream_handlers;
-  std::uint64_t max_stream_body = 0;  // the largest limit of the streaming routes
+  std::uint64_t max_stream_body = 0;  // the largest limit of the router's stream routes (set by start())
 
   Impl(HttpServer& o, const Router& r, Metrics& m, HttpServerOptions op)
       : owner(o), router(r), metrics(m), opts(std::move(op)) {}
@@ -189,12 +244,15 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     });
   }
 
+  // Routes the request as soon as its header is in: a stream route takes the body from here, the others
+  // get it whole (up to max_body_bytes).
   void on_header(beast::error_code ec) {
     if (ec) return fail(ec, /*in_header=*/true);
-    if (!srv_.stream_handlers.empty()) {
-      const auto& h = parser_->get();
-      std::string_view target(h.target().data(), h.target().size());
-      if (auto sm = srv_.stream_router.match(h.method(), target.substr(0, target.find('?')))) return start_stream(*sm);
+    const auto& h = parser_->get();
+    request_id_ = sanitise_request_id(h["X-Request-Id"]);
+    routed_ = route_target(srv_.router, h.method(), std::string_view(h.target().data(), h.target().size()), request_id_);
+    if (routed_.route && routed_.route->kind == RouteKind::stream) return start_stream();
+    if (srv_.max_stream_body > srv_.opts.max_body_bytes) {
       if (auto len = parser_->content_length(); len && *len > srv_.opts.max_body_bytes)
         return fail(http::error::body_limit, false);
       parser_->body_limit(srv_.opts.max_body_bytes);
@@ -237,33 +295,25 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     req_ = parser_->release();
     srv_.in_flight.fetch_add(1);
     srv_.metrics.inc_in_flight();
-    std::string_view path = std::string_view(req_.target().data(), req_.target().size());
-    path = path.substr(0, path.find('?'));
-    if (!srv_.async_handlers.empty()) {
-      auto am = srv_.async_router.match(req_.method(), path);
-      if (am) return dispatch_async(*am);
-    }
-    // Routing is cheap and decides where the handler runs: on the worker pool (database, crypto) or inline.
-    auto ctx = std::make_shared<RequestContext>(RequestContext{
-        req_, remote_, sanitise_request_id(std::string(req_["X-Request-Id"])), tls_, {}, {}, {}, {}});
-    auto routed = std::make_shared<RoutedRequest>(route_request(srv_.router, *ctx));
-    auto run = [self = this->shared_from_this(), ctx, routed] {
-      auto res = std::make_shared<HttpResponse>(run_routed(*routed, &self->srv_.metrics, *ctx));
+    auto ctx = std::make_shared<RequestContext>(RequestContext{req_, remote_, std::move(request_id_), tls_, {}, {}, {}, {}});
+    bind_route(routed_, *ctx);
+    routed_.started = std::chrono::steady_clock::now();
+    if (!routed_.early && routed_.route && routed_.route->kind == RouteKind::async) return dispatch_async(ctx);
+    // A buffered route runs on the worker pool (database, crypto) or inline, as it asks.
+    auto run = [self = this->shared_from_this(), ctx] {
+      auto res = std::make_shared<HttpResponse>(run_routed(self->routed_, &self->srv_.metrics, *ctx));
       log::info("request", {{"request_id", ctx->request_id}, {"method", std::string(http::to_string(self->req_.method()))},
                              {"route", ctx->route}, {"status", res->result_int()}, {"remote", self->remote_}});
       asio::post(self->lowest().get_executor(), [self, res] { self->write(res); });
     };
-    if (routed->blocking) asio::post(*srv_.workers, run);
+    if (routed_.blocking) asio::post(*srv_.workers, run);
     else run();
   }
 
-  void dispatch_async(RouteMatch& m) {
-    auto idx = static_cast<std::size_t>(m.route - srv_.async_router.routes().data());
-    const auto& [handler, options] = srv_.async_handlers[idx];
-    auto ctx = std::make_shared<RequestContext>(RequestContext{
-        req_, remote_, sanitise_request_id(std::string(req_["X-Request-Id"])), tls_, std::move(m.params), {}, m.route->pattern, {}});
-    auto t0 = std::chrono::steady_clock::now();
-    bool log = options.access_log;
+  void dispatch_async(const std::shared_ptr<RequestContext>& ctx) {
+    const Route& route = *routed_.route;
+    auto t0 = routed_.started;
+    bool log = route.async_options.access_log;
     auto done = [self = this->shared_from_this(), ctx, t0, log](HttpResponse r) {
       add_common_headers(r, ctx->request_id);
       double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -275,7 +325,7 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
       asio::post(self->lowest().get_executor(), [self, res] { self->write(res); });
     };
     try {
-      handler(*ctx, done);
+      route.async(*ctx, done);
     } catch (const std::exception& e) {
       log::error("handler threw", {{"request_id", ctx->request_id}, {"route", ctx->route}, {"what", e.what()}});
       done(error_response(Error(Errc::internal, "unexpected failure; see the server log"), ctx->request_id));
@@ -284,11 +334,11 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
 
   // ---- streaming-body routes ----
 
-  void start_stream(RouteMatch& m) {
+  void start_stream() {
     deadline_.cancel();
     ++requests_;
-    auto idx = static_cast<std::size_t>(m.route - srv_.stream_router.routes().data());
-    const auto& [handler, options] = srv_.stream_handlers[idx];
+    const Route& route = *routed_.route;
+    const StreamRouteOptions& options = route.stream_options;
     req_ = BeastRequest(parser_->get().base());
     stream_parser_.emplace(std::move(*parser_));
     parser_.reset();
@@ -296,18 +346,16 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     const auto announced = stream_parser_->content_length();
     srv_.in_flight.fetch_add(1);
     srv_.metrics.inc_in_flight();
-    stream_ctx_ = std::make_shared<RequestContext>(RequestContext{
-        req_, remote_, sanitise_request_id(std::string(req_["X-Request-Id"])), tls_, std::move(m.params), {}, m.route->pattern, {}});
+    stream_ctx_ = std::make_shared<RequestContext>(RequestContext{req_, remote_, std::move(request_id_), tls_, {}, {}, {}, {}});
     stream_t0_ = std::chrono::steady_clock::now();
-    std::string_view target(req_.target().data(), req_.target().size());
-    if (auto q = target.find('?'); q != std::string_view::npos) {
-      auto parsed = parse_query(target.substr(q + 1));
-      if (!parsed) return stream_answer(error_response(parsed.error(), stream_ctx_->request_id), false);
-      stream_ctx_->query = std::move(*parsed);
+    bind_route(routed_, *stream_ctx_);
+    if (routed_.early) {  // a malformed query
+      stream_ctx_->route = route.pattern;
+      return stream_answer(std::move(*routed_.early), false);
     }
     Result<BodySink> sink = Error(Errc::internal, "stream handler failed");
     try {
-      sink = handler(*stream_ctx_);
+      sink = route.stream(*stream_ctx_);
     } catch (const std::exception& e) {
       log::error("handler threw", {{"request_id", stream_ctx_->request_id}, {"route", stream_ctx_->route}, {"what", e.what()}});
     }
@@ -453,6 +501,9 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   std::unique_ptr<std::uint8_t[]> chunk_buf_;
   BodySink sink_;
   std::shared_ptr<RequestContext> stream_ctx_;
+  // The request being served (one at a time per connection): its routing, done when the header is in.
+  std::string request_id_;
+  RoutedRequest routed_;
   std::chrono::steady_clock::time_point stream_t0_;
   std::uint64_t requests_ = 0;
   boost::asio::steady_timer deadline_;
@@ -487,23 +538,13 @@ void HttpServer::Impl::accept(tcp::acceptor& acc, bool tls) {
 HttpServer::HttpServer(const Router& router, Metrics& metrics, HttpServerOptions opts)
     : impl_(std::make_unique<Impl>(*this, router, metrics, std::move(opts))) {}
 
-void HttpServer::add_async_route(http::verb method, std::string pattern, AsyncHandler h, AsyncRouteOptions o) {
-  impl_->async_router.add(method, std::move(pattern), [](RequestContext&) { return HttpResponse{}; });
-  impl_->async_handlers.emplace_back(std::move(h), o);
-}
-
-void HttpServer::add_stream_route(http::verb method, std::string pattern, StreamHandler h, StreamRouteOptions o) {
-  impl_->stream_router.add(method, std::move(pattern), [](RequestContext&) { return HttpResponse{}; });
-  impl_->max_stream_body = std::max(impl_->max_stream_body, o.max_body_bytes);
-  impl_->stream_handlers.emplace_back(std::move(h), o);
-}
-
 HttpServer::~HttpServer() {
   if (impl_->workers) impl_->workers->join();
 }
 
 Status HttpServer::start() {
   auto& o = impl_->opts;
+  impl_->max_stream_body = impl_->router.max_stream_body();
   unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   int workers = o.worker_threads > 0 ? o.worker_threads : static_cast<int>(std::max(4u, 2 * cores));
   impl_->workers.emplace(static_cast<std::size_t>(workers));

@@ -1,6 +1,6 @@
 // The HTTP/1.1 and HTTPS transport (Boost.Beast): keep-alive, body and header size limits, header/body
-// timeouts, graceful shutdown. It parses requests, hands them to dispatch_request() and writes answers; it
-// knows nothing of the API.
+// timeouts, graceful shutdown. It parses requests, routes each once its header is in, runs the route as its
+// kind asks (router.h) and writes answers; it knows nothing of the API.
 #pragma once
 
 #include <atomic>
@@ -36,52 +36,40 @@ struct HttpServerOptions {
   int shutdown_grace_ms = 15000;
 };
 
-// A request after routing: an answer already (malformed target, no route) or the handler to run.
+// A request after routing: an answer already (malformed target, no route) or the route to run.
 struct RoutedRequest {
   std::optional<HttpResponse> early;
-  const Handler* handler = nullptr;  // the route's or the static-file fallback
+  const Route* route = nullptr;      // the matched route (also set with `early` for a malformed query)
+  const Handler* handler = nullptr;  // a buffered route's handler or the static-file fallback
   bool blocking = false;             // run on the worker pool rather than the I/O thread
   std::chrono::steady_clock::time_point started;
+  // Moved into the RequestContext by bind_route().
+  std::string route_name;  // the route's pattern, "static" or "unmatched"
+  std::map<std::string, std::string> path_params, query;
 };
 
-// Parses the target (path, query) and matches a route, filling ctx.route, ctx.query, ctx.path_params.
+// Parses the target (path, query) and matches a route; needs only the request header, so the HTTP server
+// routes once, as soon as the header is in. request_id goes into early error answers.
+RoutedRequest route_target(const Router& router, http::verb method, std::string_view target,
+                           const std::string& request_id);
+// Fills ctx.route, ctx.query and ctx.path_params from a routed request (moved out of it).
+void bind_route(RoutedRequest& routed, RequestContext& ctx);
+// Both: routes ctx.req and fills ctx.
 RoutedRequest route_request(const Router& router, RequestContext& ctx);
-// Runs the handler (or sends the early answer), maps exceptions, adds common headers, records metrics.
+// Runs a buffered route's handler (or sends the early answer), maps exceptions, adds common headers,
+// records metrics. REQUIRES: routed.early, or routed.handler set.
 HttpResponse run_routed(RoutedRequest& routed, Metrics* metrics, RequestContext& ctx);
-// Both steps; never throws. Exposed for the fuzz target and tests.
+// Routes and answers any request synchronously, whatever the route's kind (an async or stream route is
+// run with the buffered body and waited for). Never throws. For the fuzz target and tests: the HTTP
+// server itself never waits.
 HttpResponse dispatch_request(const Router& router, Metrics* metrics, RequestContext& ctx);
-
-// A handler that answers later: it calls `done` exactly once, from any thread; ctx stays valid until then.
-using AsyncDone = std::function<void(HttpResponse)>;
-using AsyncHandler = std::function<void(RequestContext& ctx, AsyncDone done)>;
-struct AsyncRouteOptions {
-  bool access_log = true;  // an info log line per request
-};
-
-// A route whose body is not buffered (large uploads at constant memory): after the header, `chunk` gets
-// the body piece by piece as it arrives, then `end` answers. The handler runs on the I/O thread.
-struct BodySink {
-  // Each piece of the body, in order. An error stops reading: the client gets it and the connection closes.
-  std::function<Status(ByteView)> chunk;
-  // After the last piece (ctx is still valid); calls `done` exactly once, from any thread.
-  std::function<void(AsyncDone done)> end;
-};
-// Called once the header is read (ctx.query and ctx.path_params filled): a sink, or an error to answer.
-using StreamHandler = std::function<Result<BodySink>(RequestContext& ctx)>;
-struct StreamRouteOptions {
-  std::uint64_t max_body_bytes = std::uint64_t{1} << 40;  // 1 TiB
-};
 
 class HttpServer {
  public:
+  // Serves the routes of `router` (all three kinds, see router.h), which must outlive the server and not
+  // change once start() has been called.
   HttpServer(const Router& router, Metrics& metrics, HttpServerOptions opts);
   ~HttpServer();
-
-  // Routes answered asynchronously, matched before the router's; the handler runs on the I/O thread. Add
-  // them before start().
-  void add_async_route(http::verb method, std::string pattern, AsyncHandler h, AsyncRouteOptions o = {});
-  // Streaming-body routes (BodySink above), matched first. Add them before start().
-  void add_stream_route(http::verb method, std::string pattern, StreamHandler h, StreamRouteOptions o = {});
 
   // Binds the listeners. Fails with a message naming the address when a port cannot be bound.
   Status start();

@@ -4,11 +4,8 @@
 // result field: cert, info, state, signature, hashValue or signedMessage). The caller is identified by its
 // address like the binary protocol. Fields are checked by the message codec (the request is encoded as an
 // SVSRequest and decoded again), so both transports accept and refuse exactly the same requests.
-#include <future>
-
 #include "common/clock.h"
 #include "server/api.h"
-#include "server/svs_http.h"
 #include "services/svs_protocol.h"
 
 namespace medsign::server {
@@ -226,49 +223,29 @@ void handle_envelope(services::SvsService& svs, bool encrypt, RequestContext& ct
 
 }  // namespace
 
-void add_svs_form_async_routes(HttpServer& http, services::SvsService& svs) {
-  for (int i = 0; i < svs::kReqTypeCount; ++i) {
-    auto type = static_cast<svs::ReqType>(i);
-    std::string path = "/";
-    path.append(svs::req_type_http_name(type));
-    http.add_async_route(http::verb::post, path,
-                         [&svs, type](RequestContext& ctx, AsyncDone done) { handle_form(svs, type, ctx, std::move(done)); },
-                         AsyncRouteOptions{false});
-  }
-  for (bool enc : {true, false}) {
-    http.add_async_route(http::verb::post, enc ? "/envelopeEnc" : "/envelopeDec",
-                         [&svs, enc](RequestContext& ctx, AsyncDone done) { handle_envelope(svs, enc, ctx, std::move(done)); },
-                         AsyncRouteOptions{false});
-  }
-}
-
 namespace api {
 
+// Async routes: each answer is written once the call's log row has committed (no access-log line: svs_log
+// has them).
 void register_svs_forms(Router& r, ApiContext& api) {
+  auto unavailable = [](RequestContext& ctx) {
+    return error_response(Error(Errc::unavailable, "the signing service is not enabled on this node"), ctx.request_id);
+  };
   for (int i = 0; i < svs::kReqTypeCount; ++i) {
     auto type = static_cast<svs::ReqType>(i);
     std::string path = "/";
     path.append(svs::req_type_http_name(type));
-    r.add(http::verb::post, path, [&api, type](RequestContext& ctx) {
-      if (!api.svs) {
-        return error_response(Error(Errc::unavailable, "the signing service is not enabled on this node"), ctx.request_id);
-      }
-      std::promise<HttpResponse> p;
-      auto f = p.get_future();
-      handle_form(*api.svs, type, ctx, [&p](HttpResponse res) { p.set_value(std::move(res)); });
-      return f.get();
-    });
+    r.add_async(http::verb::post, path, [&api, type, unavailable](RequestContext& ctx, AsyncDone done) {
+      if (!api.svs) return done(unavailable(ctx));
+      handle_form(*api.svs, type, ctx, std::move(done));
+    }, AsyncRouteOptions{false});
   }
   for (bool enc : {true, false}) {
-    r.add(http::verb::post, enc ? "/envelopeEnc" : "/envelopeDec", [&api, enc](RequestContext& ctx) {
-      if (!api.svs) {
-        return error_response(Error(Errc::unavailable, "the signing service is not enabled on this node"), ctx.request_id);
-      }
-      std::promise<HttpResponse> p;
-      auto f = p.get_future();
-      handle_envelope(*api.svs, enc, ctx, [&p](HttpResponse res) { p.set_value(std::move(res)); });
-      return f.get();
-    });
+    const char* path = enc ? "/envelopeEnc" : "/envelopeDec";
+    r.add_async(http::verb::post, path, [&api, enc, unavailable](RequestContext& ctx, AsyncDone done) {
+      if (!api.svs) return done(unavailable(ctx));
+      handle_envelope(*api.svs, enc, ctx, std::move(done));
+    }, AsyncRouteOptions{false});
   }
 }
 

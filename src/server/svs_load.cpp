@@ -18,7 +18,9 @@
 #include <boost/asio/write.hpp>
 
 #include "common/clock.h"
+#include "crypto/algorithms/pk.h"
 #include "crypto/soft/key_seal.h"
+#include "server/load_engine.h"
 #include "server/svs_socket_server.h"
 #include "svs/message.h"
 
@@ -110,120 +112,46 @@ Result<svs::Response> sync_binary(const Target& t, const Bytes& request) {
   return svs::decode_response(in);
 }
 
-struct Shared {
-  const Options& opt;
-  Target target;
-  tcp::resolver::results_type endpoints;
-  Clock::time_point deadline;
-  std::string request;  // the same request, over and over
-  std::mutex mu;
-  Report report;
-  std::vector<std::uint32_t> latencies_us;
-  void error(const std::string& what) {
-    std::lock_guard lk(mu);
-    ++report.errors;
-    if (report.first_error.empty()) report.first_error = what;
-  }
-};
-
-class Conn : public std::enable_shared_from_this<Conn> {
+// The signing service's requests for the connection driver: the same request, over and over.
+class SvsExchange : public load_engine::Exchange {
  public:
-  Conn(Shared& sh, asio::io_context& ioc) : sh_(sh), sock_(ioc) { lat_.reserve(1 << 16); }
-  ~Conn() {
-    std::lock_guard lk(sh_.mu);
-    sh_.report.ok += ok_;
-    sh_.latencies_us.insert(sh_.latencies_us.end(), lat_.begin(), lat_.end());
+  SvsExchange(const Options& o, bool http, const std::string& request) : opt_(o), http_(http), request_(request) {}
+
+  Status append_request(std::size_t, std::string& out) override {
+    out += request_;
+    return {};
   }
-  void start() {
-    asio::async_connect(sock_, sh_.endpoints, [self = shared_from_this()](error_code ec, const tcp::endpoint&) {
-      if (ec) return self->sh_.error("connect: " + ec.message());
-      error_code ignored;
-      self->sock_.set_option(tcp::no_delay(true), ignored);
-      self->next();
-    });
+
+  Result<std::optional<std::size_t>> answer_size(ByteView in) override {
+    if (http_) {
+      MEDSIGN_ASSIGN(auto a, load_engine::parse_http_answer(in));
+      if (!a) return std::optional<std::size_t>{};
+      return std::optional<std::size_t>{a->size};
+    }
+    auto size = der_message_size(in, 64u << 20);
+    if (!size) return Error(Errc::bad_encoding, "bad answer framing: " + size.error().detail);
+    if (!size->has_value() || in.size() < **size) return std::optional<std::size_t>{};
+    return *size;
+  }
+
+  load_engine::Verdict check(std::size_t, ByteView answer, load_engine::Tally&) override {
+    if (http_) {
+      auto a = load_engine::parse_http_answer(answer);  // complete: answer_size said so
+      std::string_view body = as_chars((*a)->body);
+      bool good = (*a)->status == 200 && (opt_.op != "verify" || body.find("\"valid\":true") != std::string_view::npos);
+      if (good) return {true, {}};
+      return {false, "status " + std::to_string((*a)->status) + ": " + std::string(body.substr(0, 200))};
+    }
+    auto r = svs::decode_response(answer);
+    if (r && r->resp_value == svs::kSuccess) return {true, {}};
+    return {false, r ? "respValue " + std::string(svs::resp_code_name(r->resp_value)) : r.error().detail};
   }
 
  private:
-  void next() {
-    if (Clock::now() >= sh_.deadline) return;
-    t0_ = Clock::now();
-    asio::async_write(sock_, asio::buffer(sh_.request), [self = shared_from_this()](error_code ec, std::size_t) {
-      if (ec) return self->sh_.error("write: " + ec.message());
-      self->sh_.target.http ? self->read_http() : self->read_binary();
-    });
-  }
-
-  void read_http() {
-    asio::async_read_until(sock_, in_, "\r\n\r\n", [self = shared_from_this()](error_code ec, std::size_t n) {
-      if (ec) return self->sh_.error("read: " + ec.message());
-      std::string head(asio::buffers_begin(self->in_.data()),
-                       asio::buffers_begin(self->in_.data()) + static_cast<std::ptrdiff_t>(n));
-      self->in_.consume(n);
-      int status = head.size() > 12 ? std::atoi(head.c_str() + 9) : 0;
-      std::string lower = head;
-      std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      auto cl = lower.find("\r\ncontent-length:");
-      if (cl == std::string::npos) return self->sh_.error("response without Content-Length");
-      std::size_t len = std::strtoull(lower.c_str() + cl + 17, nullptr, 10);
-      std::size_t have = self->in_.size();
-      asio::async_read(self->sock_, self->in_, asio::transfer_at_least(len > have ? len - have : 0),
-                       [self, len, status](error_code ec2, std::size_t) {
-                         if (ec2) return self->sh_.error("read: " + ec2.message());
-                         auto p = asio::buffers_begin(self->in_.data());
-                         std::string body(p, p + static_cast<std::ptrdiff_t>(len));
-                         self->in_.consume(len);
-                         bool good = status == 200 && (self->sh_.opt.op != "verify" ||
-                                                       body.find("\"valid\":true") != std::string::npos);
-                         self->done(good, good ? std::string() : "status " + std::to_string(status) + ": " + body.substr(0, 200));
-                       });
-    });
-  }
-
-  void read_binary() {
-    auto size = der_message_size(buf_, 64u << 20);
-    if (!size) return sh_.error("bad answer framing: " + size.error().detail);
-    if (size->has_value() && buf_.size() >= **size) {
-      std::size_t n = **size;
-      auto r = svs::decode_response(ByteView(buf_.data(), n));
-      buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(n));
-      bool good = r && r->resp_value == svs::kSuccess;
-      return done(good, good ? std::string()
-                             : r ? "respValue " + std::string(svs::resp_code_name(r->resp_value)) : r.error().detail);
-    }
-    std::size_t old = buf_.size();
-    buf_.resize(old + 8192);
-    sock_.async_read_some(asio::buffer(buf_.data() + old, 8192), [self = shared_from_this(), old](error_code ec, std::size_t n) {
-      self->buf_.resize(old + (ec ? 0 : n));
-      if (ec) return self->sh_.error("read: " + ec.message());
-      self->read_binary();
-    });
-  }
-
-  void done(bool good, const std::string& problem) {
-    auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0_).count();
-    if (good) {
-      ++ok_;
-      lat_.push_back(static_cast<std::uint32_t>(us));
-    } else {
-      sh_.error(problem);
-    }
-    next();
-  }
-
-  Shared& sh_;
-  tcp::socket sock_;
-  asio::streambuf in_;
-  Bytes buf_;
-  Clock::time_point t0_;
-  std::vector<std::uint32_t> lat_;
-  std::uint64_t ok_ = 0;
+  const Options& opt_;
+  bool http_;
+  const std::string& request_;
 };
-
-double percentile(const std::vector<std::uint32_t>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  auto i = static_cast<std::size_t>(p * static_cast<double>(sorted.size() - 1));
-  return sorted[i] / 1000.0;
-}
 
 // Builds the request the load repeats; for verification first has the server sign the data.
 Result<std::string> prepare(const Options& o, const Target& t) {
@@ -288,38 +216,84 @@ Result<std::string> prepare(const Options& o, const Target& t) {
 }  // namespace
 
 Result<Report> run(const Options& o) {
-  if (o.connections < 1 || o.seconds <= 0) return Error(Errc::invalid_argument, "connections and seconds must be positive");
+  if (o.connections < 1 || o.seconds <= 0 || o.pipeline < 1) {
+    return Error(Errc::invalid_argument, "connections, pipeline and seconds must be positive");
+  }
   if (o.op != "verify" && o.op != "sign") return Error(Errc::invalid_argument, "--op must be verify or sign");
   MEDSIGN_ASSIGN(Target target, parse_target(o));
-  MEDSIGN_ASSIGN(std::string request, prepare(o, target));
-  Shared sh{o, target, {}, {}, std::move(request), {}, {}, {}};
-  asio::io_context ioc;
-  error_code ec;
-  tcp::resolver resolver(ioc);
-  sh.endpoints = resolver.resolve(target.host, target.port, ec);
-  if (ec) return Error(Errc::invalid_argument, "cannot resolve " + target.host + ":" + target.port + ": " + ec.message());
-  sh.report.target = (target.http ? "http://" : "gmt0029://") + target.host + ":" + target.port;
-  sh.report.op = o.op;
-  sh.report.key = o.key;
-  sh.report.connections = o.connections;
-  auto start = Clock::now();
-  sh.deadline = start + std::chrono::microseconds(static_cast<std::int64_t>(o.seconds * 1e6));
-  for (int i = 0; i < o.connections; ++i) std::make_shared<Conn>(sh, ioc)->start();
-  std::vector<std::thread> threads;
-  for (int i = 1; i < std::max(1, o.threads); ++i) threads.emplace_back([&] { ioc.run(); });
-  ioc.run();
-  for (auto& t : threads) t.join();
-  auto& r = sh.report;
-  r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  MEDSIGN_ASSIGN(const std::string request, prepare(o, target));
+  load_engine::DriverOptions d;
+  d.address = {target.host, target.port};
+  d.connections = o.connections;
+  d.pipeline = o.pipeline;
+  d.threads = o.threads;
+  d.seconds = o.seconds;
+  auto make = [&]() -> std::unique_ptr<load_engine::Exchange> { return std::make_unique<SvsExchange>(o, target.http, request); };
+  MEDSIGN_ASSIGN(auto dr, load_engine::drive(d, make));
+  Report r;
+  r.target = (target.http ? "http://" : "gmt0029://") + target.host + ":" + target.port;
+  r.op = o.op;
+  r.key = o.key;
+  r.connections = o.connections;
+  r.pipeline = o.pipeline;
+  r.seconds = dr.seconds;
+  r.ok = dr.tally.ok;
+  r.errors = dr.tally.errors;
+  r.first_error = dr.tally.first_error;
   r.requests_per_s = static_cast<double>(r.ok) / r.seconds;
-  std::sort(sh.latencies_us.begin(), sh.latencies_us.end());
-  r.p50_ms = percentile(sh.latencies_us, 0.50);
-  r.p99_ms = percentile(sh.latencies_us, 0.99);
-  r.max_ms = sh.latencies_us.empty() ? 0 : sh.latencies_us.back() / 1000.0;
-  double sum = 0;
-  for (auto v : sh.latencies_us) sum += v;
-  r.mean_ms = sh.latencies_us.empty() ? 0 : sum / static_cast<double>(sh.latencies_us.size()) / 1000.0;
+  auto l = load_engine::summarize(dr.latencies_us);
+  r.p50_ms = l.p50_ms;
+  r.p99_ms = l.p99_ms;
+  r.max_ms = l.max_ms;
+  r.mean_ms = l.mean_ms;
   return r;
+}
+
+Result<Bound> crypto_bound(const std::string& op, const std::string& alg, int threads, double seconds) {
+  crypto::KeyAlg key_alg = crypto::KeyAlg::sm2;
+  crypto::SignatureAlg sig_alg = crypto::SignatureAlg::sm2_sm3;
+  if (alg == "rsa") {
+    key_alg = crypto::KeyAlg::rsa2048;
+    sig_alg = crypto::SignatureAlg::rsa_pkcs1_sha256;
+  } else if (alg == "ecdsa") {
+    key_alg = crypto::KeyAlg::ecdsa_p256;
+    sig_alg = crypto::SignatureAlg::ecdsa_p256_sha256;
+  } else if (alg != "sm2") {
+    return Error(Errc::invalid_argument, "bound: alg must be sm2, ecdsa or rsa");
+  }
+  MEDSIGN_ASSIGN(crypto::KeyPair key, crypto::KeyPair::generate(key_alg));
+  MEDSIGN_ASSIGN(crypto::Signer signer, crypto::Signer::create(sig_alg, key));
+  MEDSIGN_ASSIGN(crypto::Verifier verifier, crypto::Verifier::create(sig_alg, key.public_key_der()));
+  const Bytes data = crypto::random_bytes(32);
+  MEDSIGN_ASSIGN(const Bytes signature, signer.sign(data));
+  Bound b;
+  b.op = op;
+  b.alg = alg;
+  b.threads = std::max(1, threads);
+  std::atomic<std::uint64_t> done{0}, failed{0};
+  auto start = Clock::now();
+  auto deadline = start + std::chrono::microseconds(static_cast<std::int64_t>(seconds * 1e6));
+  std::vector<std::thread> pool;
+  for (int i = 0; i < b.threads; ++i) {
+    pool.emplace_back([&] {
+      std::uint64_t n = 0, bad = 0;
+      while (Clock::now() < deadline) {
+        bool good = op == "sign" ? signer.sign(data).ok() : verifier.verify(data, signature).ok();
+        good ? ++n : ++bad;
+      }
+      done += n;
+      failed += bad;
+    });
+  }
+  for (auto& t : pool) t.join();
+  if (failed > 0) return Error(Errc::internal, "the in-process bound saw failed operations");
+  b.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  b.ops_per_s = static_cast<double>(done.load()) / b.seconds;
+  return b;
+}
+
+nlohmann::json Bound::to_json() const {
+  return {{"op", op}, {"alg", alg}, {"threads", threads}, {"seconds", seconds}, {"ops_per_s", ops_per_s}};
 }
 
 nlohmann::json Report::to_json() const {
@@ -327,6 +301,7 @@ nlohmann::json Report::to_json() const {
           {"op", op},
           {"key", key},
           {"connections", connections},
+          {"pipeline", pipeline},
           {"seconds", seconds},
           {"requests", ok},
           {"requests_per_s", requests_per_s},
@@ -339,7 +314,9 @@ std::string Report::to_text() const {
   std::ostringstream os;
   os.setf(std::ios::fixed);
   os.precision(0);
-  os << target << "  " << op << " with key " << key << ", " << connections << " connections, " << seconds << " s\n";
+  os << target << "  " << op << " with key " << key << ", " << connections << " connections";
+  if (pipeline > 1) os << " (pipeline " << pipeline << ")";
+  os << ", " << seconds << " s\n";
   os << "  requests/s " << requests_per_s << "  (" << ok << " requests)\n";
   os.precision(2);
   os << "  latency    mean " << mean_ms << " ms  p50 " << p50_ms << "  p99 " << p99_ms << "  max " << max_ms << " ms\n";

@@ -10,246 +10,323 @@
 #include <thread>
 #include <vector>
 
-#include <boost/asio/connect.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/read.hpp>
-#include <boost/asio/read_until.hpp>
-#include <boost/asio/streambuf.hpp>
-#include <boost/asio/write.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 
+#include "cms/signed_data.h"
 #include "common/clock.h"
+#include "crypto/soft/keystore.h"
+#include "pki/certificate.h"
+#include "server/load_engine.h"
 #include "server/tsa_socket_server.h"
 #include "services/tsa.h"
 #include "tsp/timestamp_issuer.h"
 
 namespace medsign::server::tsa_load {
 namespace asio = boost::asio;
-using tcp = asio::ip::tcp;
+using udp = asio::ip::udp;
 using boost::system::error_code;
-using Clock = std::chrono::steady_clock;
+using load_engine::Clock;
 
 namespace {
 
-struct Target {
-  bool http = true;
-  std::string host, port, path;
-};
-
-Result<Target> parse_target(const Options& o) {
-  Target t;
-  std::string hp;
-  if (!o.url.empty()) {
-    if (!o.url.starts_with("http://")) return Error(Errc::invalid_argument, "--url must start with http://");
-    std::string rest = o.url.substr(7);
-    auto slash = rest.find('/');
-    hp = rest.substr(0, slash);
-    t.path = slash == std::string::npos ? "" : rest.substr(slash);
-    if (t.path.empty() || t.path == "/") t.path = o.unit.empty() ? "/tsa" : "/tsa/" + o.unit;
-  } else if (!o.tcp.empty()) {
-    t.http = false;
-    hp = o.tcp;
-  } else {
-    return Error(Errc::invalid_argument, "give --url or --tcp");
-  }
-  auto colon = hp.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == hp.size())
-    return Error(Errc::invalid_argument, "expected host:port, got '" + hp + "'");
-  t.host = hp.substr(0, colon);
-  t.port = hp.substr(colon + 1);
-  return t;
-}
-
+// What every transport's requests and checks share.
 struct Shared {
   const Options& opt;
-  Target target;
-  tcp::resolver::results_type endpoints;
-  Clock::time_point deadline;
+  std::vector<pki::Certificate> tsa_certs;  // from --tsa-cert
   std::atomic<std::uint64_t> seq{0};
-  std::mutex mu;
-  Report report;
-  std::vector<std::uint32_t> latencies_us;
-  void error(const std::string& what) {
-    std::lock_guard lk(mu);
-    ++report.errors;
-    if (report.first_error.empty()) report.first_error = what;
-  }
 };
 
-class Conn : public std::enable_shared_from_this<Conn> {
+// Fills `q` with a fresh random imprint and nonce (and certReq for every verify_every-th request); its DER.
+// `sampled` says whether the answer's token is to be verified.
+Result<Bytes> fresh_request(Shared& sh, std::mt19937_64& rng, bool may_ask_cert, tsp::TimeStampRequest& q, bool& sampled) {
+  std::uint64_t n = sh.seq.fetch_add(1, std::memory_order_relaxed);
+  q.imprint.algorithm = sh.opt.alg;
+  q.imprint.hashed_message.resize(cms::digest_size(sh.opt.alg));
+  for (auto& b : q.imprint.hashed_message) b = static_cast<std::uint8_t>(rng());
+  std::uint64_t nonce = rng() & 0x7fffffffffffffffULL;
+  if (!q.nonce) q.nonce = Bytes(8);
+  for (std::size_t i = 0; i < 8; ++i) (*q.nonce)[i] = static_cast<std::uint8_t>(nonce >> (56 - 8 * i));
+  if ((*q.nonce)[0] == 0) (*q.nonce)[0] = 1;
+  sampled = sh.opt.verify_every > 0 && n % sh.opt.verify_every == 0;
+  q.cert_req = sampled && may_ask_cert;
+  if (!may_ask_cert && sh.tsa_certs.empty()) sampled = false;
+  return tsp::encode_request(q);
+}
+
+// Judges a TimeStampResp for query `q`: granted, and (when sampled) a token that verifies.
+load_engine::Verdict judge(Shared& sh, ByteView der, const tsp::TimeStampRequest& q, bool sampled, load_engine::Tally& t) {
+  load_engine::Verdict v;
+  auto r = tsp::parse_response(der);
+  if (!r) {
+    v.problem = "unparsable TimeStampResp: " + r.error().detail;
+    return v;
+  }
+  if (r->status != tsp::PkiStatus::granted) {
+    ++t.rejections;
+    v.problem = "rejected: " + (r->status_text.empty() ? std::string("(no text)") : r->status_text[0]);
+    return v;
+  }
+  v.answered = true;
+  if (sampled) {
+    auto tv = tsp::verify_token(*r->token, sh.tsa_certs, &q.imprint, &*q.nonce);
+    if (tv && tv->ok) {
+      ++t.verified;
+    } else {
+      ++t.verify_failures;
+      v.problem = "token does not verify: " + (tv ? tv->problem : tv.error().detail);
+    }
+  }
+  return v;
+}
+
+// RFC 3161 over keep-alive HTTP(S) or the TCP socket protocol, for the connection driver.
+class StreamExchange : public load_engine::Exchange {
  public:
-  Conn(Shared& sh, asio::io_context& ioc, std::uint64_t seed) : sh_(sh), sock_(ioc), rng_(seed) {
-    lat_.reserve(1 << 16);
+  StreamExchange(Shared& sh, bool http, const std::string& path, const std::string& host, std::uint64_t seed)
+      : sh_(sh), http_(http), path_(path), host_(host), rng_(seed), pending_(static_cast<std::size_t>(sh.opt.pipeline)) {}
+
+  Status append_request(std::size_t index, std::string& out) override {
+    bool sampled = false;
+    MEDSIGN_ASSIGN(Bytes der, fresh_request(sh_, rng_, true, pending_[index], sampled));
+    if (http_) {
+      out += load_engine::http_post_head(path_, host_, "application/timestamp-query", der.size());
+      out.append(der.begin(), der.end());
+    } else {
+      Bytes f = tsa_tcp::frame(tsa_tcp::kTsaMsg, der);
+      out.append(f.begin(), f.end());
+    }
+    return {};
   }
-  ~Conn() {
-    std::lock_guard lk(sh_.mu);
-    sh_.report.tokens += tokens_;
-    sh_.report.rejections += rejections_;
-    sh_.report.verified += verified_;
-    sh_.report.verify_failures += verify_failures_;
-    sh_.latencies_us.insert(sh_.latencies_us.end(), lat_.begin(), lat_.end());
+
+  Result<std::optional<std::size_t>> answer_size(ByteView in) override {
+    if (http_) {
+      MEDSIGN_ASSIGN(auto a, load_engine::parse_http_answer(in));
+      if (!a) return std::optional<std::size_t>{};
+      return std::optional<std::size_t>{a->size};
+    }
+    if (in.size() < 4) return std::optional<std::size_t>{};
+    std::size_t len = (std::size_t{in[0]} << 24) | (std::size_t{in[1]} << 16) | (std::size_t{in[2]} << 8) | in[3];
+    if (len == 0 || len > (1u << 20)) return Error(Errc::bad_encoding, "TCP answer with length " + std::to_string(len));
+    if (in.size() < 4 + len) return std::optional<std::size_t>{};
+    return std::optional<std::size_t>{4 + len};
   }
+
+  load_engine::Verdict check(std::size_t index, ByteView answer, load_engine::Tally& t) override {
+    const auto& q = pending_[index];
+    ByteView body;
+    if (http_) {
+      auto a = load_engine::parse_http_answer(answer);  // complete: answer_size said so
+      body = (*a)->body;
+      if ((*a)->status != 200)
+        return {false, "status " + std::to_string((*a)->status) + ": " + std::string(as_chars(body).substr(0, 200))};
+    } else {
+      body = answer.subspan(5);
+      if (answer[4] != tsa_tcp::kFinalMsgRep)
+        return {false, "TCP answer with flag " + std::to_string(answer[4]) + ": " + std::string(as_chars(body).substr(0, 200))};
+    }
+    return judge(sh_, body, q, q.cert_req, t);
+  }
+
+ private:
+  Shared& sh_;
+  bool http_;
+  std::string path_, host_;
+  std::mt19937_64 rng_;
+  std::vector<tsp::TimeStampRequest> pending_;
+};
+
+// One UDP socket with one query outstanding: the next query goes out when the answer arrives or the timeout
+// passes (the lost datagram then counts as an error).
+class UdpQuerier : public std::enable_shared_from_this<UdpQuerier> {
+ public:
+  UdpQuerier(Shared& sh, load_engine::Collector& col, asio::io_context& ioc, udp::endpoint server, Clock::time_point deadline,
+             std::uint64_t seed)
+      : sh_(sh), col_(col), strand_(asio::make_strand(ioc)), sock_(strand_), timer_(strand_), server_(server),
+        deadline_(deadline), rng_(seed), in_(65536) {
+    lat_.reserve(1 << 14);
+  }
+  ~UdpQuerier() { col_.add(tally_, lat_); }
+
   void start() {
-    asio::async_connect(sock_, sh_.endpoints, [self = shared_from_this()](error_code ec, const tcp::endpoint&) {
-      if (ec) return self->sh_.error("connect: " + ec.message());
-      error_code ignored;
-      self->sock_.set_option(tcp::no_delay(true), ignored);
-      self->next();
-    });
+    error_code ec;
+    sock_.open(server_.protocol(), ec);
+    if (ec) return col_.error("UDP socket: " + ec.message());
+    asio::dispatch(strand_, [self = shared_from_this()] { self->next(); });
   }
 
  private:
   void next() {
-    if (Clock::now() >= sh_.deadline) return;
-    std::uint64_t n = sh_.seq.fetch_add(1);
-    q_ = tsp::TimeStampRequest{};
-    q_.imprint.algorithm = sh_.opt.alg;
-    q_.imprint.hashed_message.resize(cms::digest_size(sh_.opt.alg));
-    for (auto& b : q_.imprint.hashed_message) b = static_cast<std::uint8_t>(rng_());
-    std::uint64_t nonce = rng_() & 0x7fffffffffffffffULL;
-    q_.nonce = Bytes(8);
-    for (int i = 0; i < 8; ++i) (*q_.nonce)[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(nonce >> (56 - 8 * i));
-    if ((*q_.nonce)[0] == 0) (*q_.nonce)[0] = 1;
-    q_.cert_req = sh_.opt.verify_every > 0 && n % sh_.opt.verify_every == 0;
-    auto der = tsp::encode_request(q_);
-    if (!der) return sh_.error("cannot encode a request");
-    out_.clear();
-    if (sh_.target.http) {
-      out_ = "POST " + sh_.target.path + " HTTP/1.1\r\nHost: " + sh_.target.host +
-             "\r\nContent-Type: application/timestamp-query\r\nContent-Length: " + std::to_string(der->size()) + "\r\n\r\n";
-      out_.append(der->begin(), der->end());
-    } else {
-      Bytes f = tsa_tcp::frame(tsa_tcp::kTsaMsg, *der);
-      out_.assign(f.begin(), f.end());
-    }
+    if (Clock::now() >= deadline_) return;
+    ++generation_;
+    auto der = fresh_request(sh_, rng_, false, q_, sampled_);
+    if (!der) return col_.error(der.error().detail);
+    out_ = std::move(*der);
     t0_ = Clock::now();
-    asio::async_write(sock_, asio::buffer(out_), [self = shared_from_this()](error_code ec, std::size_t) {
-      if (ec) return self->sh_.error("write: " + ec.message());
-      self->sh_.target.http ? self->read_http_header() : self->read_tcp_header();
+    sock_.async_send_to(asio::buffer(out_), server_, [self = shared_from_this(), g = generation_](error_code ec, std::size_t) {
+      if (g != self->generation_) return;
+      if (ec) return self->col_.error("UDP send: " + ec.message());
     });
-  }
-
-  void read_http_header() {
-    asio::async_read_until(sock_, in_, "\r\n\r\n", [self = shared_from_this()](error_code ec, std::size_t n) {
-      if (ec) return self->sh_.error("read: " + ec.message());
-      std::string head(asio::buffers_begin(self->in_.data()), asio::buffers_begin(self->in_.data()) + static_cast<std::ptrdiff_t>(n));
-      self->in_.consume(n);
-      int status = head.size() > 12 ? std::atoi(head.c_str() + 9) : 0;
-      std::string lower = head;
-      std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      auto cl = lower.find("\r\ncontent-length:");
-      if (cl == std::string::npos) return self->sh_.error("response without Content-Length");
-      std::size_t len = std::strtoull(lower.c_str() + cl + 17, nullptr, 10);
-      self->read_body(len, status);
+    timer_.expires_after(std::chrono::milliseconds(sh_.opt.timeout_ms));
+    timer_.async_wait([self = shared_from_this(), g = generation_](error_code ec) {
+      if (ec || g != self->generation_) return;
+      self->col_.error("no answer within " + std::to_string(self->sh_.opt.timeout_ms) + " ms (datagram lost)");
+      error_code ignored;
+      self->sock_.cancel(ignored);  // the receive of the lost query
+      self->next();
     });
+    receive();
   }
 
-  void read_tcp_header() {
-    asio::async_read(sock_, in_, asio::transfer_at_least(5 > in_.size() ? 5 - in_.size() : 0),
-                     [self = shared_from_this()](error_code ec, std::size_t) {
-                       if (ec) return self->sh_.error("read: " + ec.message());
-                       auto p = asio::buffers_begin(self->in_.data());
-                       std::uint8_t h[5];
-                       for (int i = 0; i < 5; ++i) h[i] = static_cast<std::uint8_t>(p[i]);
-                       self->in_.consume(5);
-                       std::size_t len = (std::size_t{h[0]} << 24) | (std::size_t{h[1]} << 16) | (std::size_t{h[2]} << 8) | h[3];
-                       self->read_body(len - 1, h[4] == tsa_tcp::kFinalMsgRep ? 200 : 500);
-                     });
-  }
-
-  void read_body(std::size_t len, int status) {
-    std::size_t have = in_.size();
-    asio::async_read(sock_, in_, asio::transfer_at_least(len > have ? len - have : 0),
-                     [self = shared_from_this(), len, status](error_code ec, std::size_t) {
-                       if (ec) return self->sh_.error("read: " + ec.message());
-                       auto p = asio::buffers_begin(self->in_.data());
-                       Bytes body(p, p + static_cast<std::ptrdiff_t>(len));
-                       self->in_.consume(len);
-                       self->on_answer(status, body);
-                     });
-  }
-
-  void on_answer(int status, const Bytes& body) {
-    auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0_).count();
-    if (status != 200) {
-      sh_.error("status " + std::to_string(status) + ": " + std::string(body.begin(), body.end()).substr(0, 200));
-      return next();
-    }
-    auto r = tsp::parse_response(body);
-    if (!r) {
-      sh_.error("unparsable TimeStampResp: " + r.error().detail);
-      return next();
-    }
-    if (r->status != tsp::PkiStatus::granted) {
-      ++rejections_;
-      sh_.error("rejected: " + (r->status_text.empty() ? std::string("(no text)") : r->status_text[0]));
-      return next();
-    }
-    ++tokens_;
-    lat_.push_back(static_cast<std::uint32_t>(us));
-    if (q_.cert_req) {
-      auto v = tsp::verify_token(*r->token, {}, &q_.imprint, &*q_.nonce);
-      if (v && v->ok) {
-        ++verified_;
-      } else {
-        ++verify_failures_;
-        sh_.error("token does not verify: " + (v ? v->problem : v.error().detail));
+  void receive() {
+    sock_.async_receive_from(asio::buffer(in_), from_, [self = shared_from_this(), g = generation_](error_code ec, std::size_t n) {
+      if (g != self->generation_) return;  // the query timed out meanwhile; a new receive is already waiting
+      if (ec) {
+        // ICMP port unreachable and the like: wait for the timeout rather than spinning.
+        if (ec != asio::error::operation_aborted) self->receive();
+        return;
       }
+      self->on_datagram(ByteView(self->in_.data(), n));
+    });
+  }
+
+  void on_datagram(ByteView d) {
+    auto r = tsp::parse_response(d);
+    if (r && r->status == tsp::PkiStatus::granted && r->token && !matches(*r->token)) return receive();  // a late answer
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0_).count();
+    ++generation_;
+    timer_.cancel();
+    load_engine::Verdict v = judge(sh_, d, q_, sampled_, tally_);
+    if (v.answered) {
+      ++tally_.ok;
+      lat_.push_back(static_cast<std::uint32_t>(us));
     }
+    if (!v.problem.empty()) col_.error(v.problem);
     next();
   }
 
+  // Whether a token answers the outstanding query: its TSTInfo has the query's nonce and imprint.
+  bool matches(ByteView token) const {
+    auto sd = cms::parse_signed_data(token);
+    if (!sd || !sd->content) return true;  // judge() says what is wrong with it
+    auto tst = tsp::parse_tst_info(*sd->content);
+    if (!tst) return true;
+    return tst->nonce == q_.nonce && tst->imprint.hashed_message == q_.imprint.hashed_message;
+  }
+
   Shared& sh_;
-  tcp::socket sock_;
+  load_engine::Collector& col_;
+  asio::strand<asio::io_context::executor_type> strand_;
+  udp::socket sock_;
+  asio::steady_timer timer_;
+  udp::endpoint server_, from_;
+  Clock::time_point deadline_;
   std::mt19937_64 rng_;
   tsp::TimeStampRequest q_;
-  std::string out_;
-  asio::streambuf in_;
+  Bytes out_, in_;
+  bool sampled_ = false;
+  std::uint64_t generation_ = 0;
   Clock::time_point t0_;
+  load_engine::Tally tally_;
   std::vector<std::uint32_t> lat_;
-  std::uint64_t tokens_ = 0, rejections_ = 0, verified_ = 0, verify_failures_ = 0;
 };
 
-double percentile(const std::vector<std::uint32_t>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  auto i = static_cast<std::size_t>(p * static_cast<double>(sorted.size() - 1));
-  return sorted[i] / 1000.0;
+Result<load_engine::DriverResult> run_udp(Shared& sh, const load_engine::Address& a) {
+  const Options& o = sh.opt;
+  asio::io_context ioc;
+  error_code ec;
+  udp::resolver resolver(ioc);
+  auto eps = resolver.resolve(a.host, a.port, ec);
+  if (ec || eps.empty()) return Error(Errc::invalid_argument, "cannot resolve " + a.to_string() + ": " + ec.message());
+  load_engine::Collector col;
+  std::random_device rd;
+  auto start = Clock::now();
+  auto deadline = start + std::chrono::microseconds(static_cast<std::int64_t>(o.seconds * 1e6));
+  for (int i = 0; i < o.connections; ++i)
+    std::make_shared<UdpQuerier>(sh, col, ioc, eps.begin()->endpoint(), deadline, (std::uint64_t{rd()} << 32) | rd())->start();
+  load_engine::run_io(ioc, o.threads);
+  load_engine::DriverResult r;
+  r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  r.tally = col.tally();
+  r.latencies_us = std::move(col.latencies_us());
+  return r;
 }
 
 }  // namespace
 
 Result<Report> run(const Options& o) {
-  if (o.connections < 1 || o.seconds <= 0) return Error(Errc::invalid_argument, "connections and seconds must be positive");
-  MEDSIGN_ASSIGN(Target target, parse_target(o));
-  Shared sh{o, target, {}, {}, {}, {}, {}, {}};
-  asio::io_context ioc;
-  error_code ec;
-  tcp::resolver resolver(ioc);
-  sh.endpoints = resolver.resolve(target.host, target.port, ec);
-  if (ec) return Error(Errc::invalid_argument, "cannot resolve " + target.host + ":" + target.port + ": " + ec.message());
-  sh.report.target = target.http ? "http://" + target.host + ":" + target.port + target.path
-                                 : "tcp://" + target.host + ":" + target.port;
-  sh.report.connections = o.connections;
-  auto start = Clock::now();
-  sh.deadline = start + std::chrono::microseconds(static_cast<std::int64_t>(o.seconds * 1e6));
-  std::random_device rd;
-  for (int i = 0; i < o.connections; ++i) std::make_shared<Conn>(sh, ioc, (std::uint64_t{rd()} << 32) | rd())->start();
-  std::vector<std::thread> threads;
-  for (int i = 1; i < std::max(1, o.threads); ++i) threads.emplace_back([&] { ioc.run(); });
-  ioc.run();
-  for (auto& t : threads) t.join();
-  auto& r = sh.report;
-  r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  r.tokens_per_s = static_cast<double>(r.tokens) / r.seconds;
-  std::sort(sh.latencies_us.begin(), sh.latencies_us.end());
-  r.p50_ms = percentile(sh.latencies_us, 0.50);
-  r.p90_ms = percentile(sh.latencies_us, 0.90);
-  r.p99_ms = percentile(sh.latencies_us, 0.99);
-  r.max_ms = sh.latencies_us.empty() ? 0 : sh.latencies_us.back() / 1000.0;
-  double sum = 0;
-  for (auto v : sh.latencies_us) sum += v;
-  r.mean_ms = sh.latencies_us.empty() ? 0 : sum / static_cast<double>(sh.latencies_us.size()) / 1000.0;
-  return r;
+  if (o.connections < 1 || o.seconds <= 0 || o.pipeline < 1)
+    return Error(Errc::invalid_argument, "connections, pipeline and seconds must be positive");
+  if (o.timeout_ms < 1) return Error(Errc::invalid_argument, "--timeout-ms must be positive");
+  int given = !o.url.empty() + !o.tcp.empty() + !o.udp.empty();
+  if (given != 1) return Error(Errc::invalid_argument, "give one of --url, --tcp or --udp");
+  if ((!o.ca_file.empty() || o.insecure) && !o.url.starts_with("https://"))
+    return Error(Errc::invalid_argument, "--ca and --insecure apply to https:// URLs only");
+  Shared sh{o, {}, {}};
+  if (!o.tsa_cert.empty()) {
+    auto pem = crypto::read_file(o.tsa_cert);
+    if (!pem) return Error(Errc::io_error, "--tsa-cert " + o.tsa_cert + ": " + pem.error().detail);
+    auto certs = pki::Certificate::parse_pem(as_chars(*pem));
+    if (!certs || certs->empty()) return Error(Errc::bad_encoding, "--tsa-cert " + o.tsa_cert + ": no PEM certificate in it");
+    sh.tsa_certs = std::move(*certs);
+  }
+  Report rep;
+  rep.connections = o.connections;
+  rep.pipeline = o.pipeline;
+  load_engine::DriverResult dr;
+  if (!o.udp.empty()) {
+    if (o.pipeline != 1) return Error(Errc::invalid_argument, "--pipeline applies to --url and --tcp, not --udp");
+    MEDSIGN_ASSIGN(auto a, load_engine::parse_host_port(o.udp));
+    rep.target = "udp://" + a.to_string();
+    MEDSIGN_ASSIGN(dr, run_udp(sh, a));
+  } else {
+    load_engine::DriverOptions d;
+    d.connections = o.connections;
+    d.pipeline = o.pipeline;
+    d.threads = o.threads;
+    d.seconds = o.seconds;
+    d.grace_ms = o.timeout_ms;
+    bool http = !o.url.empty();
+    std::string path;
+    if (http) {
+      MEDSIGN_ASSIGN(auto u, load_engine::parse_url(o.url));
+      d.address = u.address;
+      path = u.path.empty() ? (o.unit.empty() ? "/tsa" : "/tsa/" + o.unit) : u.path;
+      if (u.tls) {
+        MEDSIGN_ASSIGN(d.tls, load_engine::make_tls_client({o.ca_file, o.insecure}));
+        d.check_host = !o.insecure;
+      }
+      rep.target = (u.tls ? "https://" : "http://") + d.address.to_string() + path;
+    } else {
+      MEDSIGN_ASSIGN(d.address, load_engine::parse_host_port(o.tcp));
+      rep.target = "tcp://" + d.address.to_string();
+    }
+    std::random_device rd;
+    std::mutex seed_mu;
+    auto make = [&]() -> std::unique_ptr<load_engine::Exchange> {
+      std::lock_guard lk(seed_mu);
+      return std::make_unique<StreamExchange>(sh, http, path, d.address.host, (std::uint64_t{rd()} << 32) | rd());
+    };
+    MEDSIGN_ASSIGN(dr, load_engine::drive(d, make));
+  }
+  rep.seconds = dr.seconds;
+  rep.tokens = dr.tally.ok;
+  rep.errors = dr.tally.errors;
+  rep.rejections = dr.tally.rejections;
+  rep.verified = dr.tally.verified;
+  rep.verify_failures = dr.tally.verify_failures;
+  rep.first_error = dr.tally.first_error;
+  rep.tokens_per_s = static_cast<double>(rep.tokens) / rep.seconds;
+  auto l = load_engine::summarize(dr.latencies_us);
+  rep.p50_ms = l.p50_ms;
+  rep.p90_ms = l.p90_ms;
+  rep.p99_ms = l.p99_ms;
+  rep.max_ms = l.max_ms;
+  rep.mean_ms = l.mean_ms;
+  return rep;
 }
 
 Result<Bound> signing_bound(crypto::KeyType key, cms::DigestAlgorithm alg, int threads, double seconds) {
@@ -292,7 +369,7 @@ nlohmann::json Bound::to_json() const {
 }
 
 nlohmann::json Report::to_json() const {
-  return {{"target", target},   {"connections", connections}, {"seconds", seconds},   {"tokens", tokens},
+  return {{"target", target},   {"connections", connections}, {"pipeline", pipeline}, {"seconds", seconds},   {"tokens", tokens},
           {"tokens_per_s", tokens_per_s}, {"errors", errors}, {"rejections", rejections}, {"verified", verified},
           {"verify_failures", verify_failures},
           {"latency_ms", {{"mean", mean_ms}, {"p50", p50_ms}, {"p90", p90_ms}, {"p99", p99_ms}, {"max", max_ms}}},
@@ -303,7 +380,9 @@ std::string Report::to_text() const {
   std::ostringstream os;
   os.setf(std::ios::fixed);
   os.precision(0);
-  os << target << "  " << connections << " connections, " << seconds << " s\n";
+  os << target << "  " << connections << (target.starts_with("udp://") ? " sockets" : " connections");
+  if (pipeline > 1) os << " (pipeline " << pipeline << ")";
+  os << ", " << seconds << " s\n";
   os << "  tokens/s   " << tokens_per_s << "  (" << tokens << " tokens)\n";
   os.precision(2);
   os << "  latency    mean " << mean_ms << " ms  p50 " << p50_ms << "  p90 " << p90_ms << "  p99 " << p99_ms << "  max "

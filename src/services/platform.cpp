@@ -136,10 +136,11 @@ Status init_dev_signing_service(Platform& p) {
   MEDSIGN_TRY(svs->register_key(2, "rsa-sign", "", init));
   MEDSIGN_TRY(svs->register_key(3, "sm2-enc", "", init));  // digital envelopes
   MEDSIGN_TRY(svs->register_key(4, "rsa-enc", "", init));
+  MEDSIGN_TRY(svs->register_key(5, "ecdsa-sign", "", init));
   MEDSIGN_TRY(svs->reload_keys(p.keys));  // with the keys loaded
   NewApp dev;
   dev.name = "dev-app";
-  dev.keys = {1, 2, 3, 4};
+  dev.keys = {1, 2, 3, 4, 5};
   MEDSIGN_ASSIGN(AppCredentials c, svs->add_app(dev, init));
   std::string text = nlohmann::json{{"app_id", c.app.id}, {"secret", c.secret}}.dump();
   MEDSIGN_ASSIGN(Bytes sealed, p.keys.seal_blob(as_bytes(text), "dev-app"));

@@ -283,6 +283,25 @@ CREATE TABLE seal_grants (
   PRIMARY KEY (seal_id, user_id)
 );
 )sql"},
+    {12, "electronic seals: state history (seal_events); seals made before it get one 'made' event",
+     R"sql(
+CREATE TABLE seal_events (
+  seal_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  ts {bigint} NOT NULL,
+  actor TEXT NOT NULL,
+  source TEXT NOT NULL,
+  action TEXT NOT NULL,
+  from_state TEXT NOT NULL,
+  to_state TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  user_name TEXT NOT NULL,
+  PRIMARY KEY (seal_id, seq)
+);
+INSERT INTO seal_events (seal_id, seq, ts, actor, source, action, from_state, to_state, reason, user_id, user_name)
+  SELECT id, 1, created_at, created_by, 'migration', 'made', '', 'made', '', '', '' FROM seals;
+)sql"},
 };
 
 const std::vector<TableSpec> kTables = {
@@ -331,6 +350,9 @@ const std::vector<TableSpec> kTables = {
     {"seal_certs", {"seal_id", "position", "key_name", "fingerprint", "certificate"}, "seal_id, position"},
     {"seal_users", {"id", "username", "display_name", "certificate", "fingerprint", "created_at"}, "id"},
     {"seal_grants", {"seal_id", "user_id", "granted_by", "granted_at"}, "seal_id, user_id"},
+    {"seal_events",
+     {"seal_id", "seq", "ts", "actor", "source", "action", "from_state", "to_state", "reason", "user_id", "user_name"},
+     "seal_id, seq"},
 };
 }  // namespace
 

@@ -38,4 +38,17 @@ nlohmann::json to_json(const SealRecord& s) {
           {"certificates", certs}};
 }
 
+nlohmann::json to_json(const SealEvent& e) {
+  nlohmann::json j = {{"seq", e.seq},
+                      {"at", iso8601_millis(e.at_ms)},
+                      {"actor", e.actor},
+                      {"source", e.source},
+                      {"action", e.action},
+                      {"from_state", e.from_state.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.from_state)},
+                      {"to_state", e.to_state},
+                      {"reason", e.reason}};
+  if (!e.user_id.empty()) j["user"] = {{"id", e.user_id}, {"display_name", e.user_name}};
+  return j;
+}
+
 }  // namespace medsign::services

@@ -4,6 +4,7 @@
 
 #include <openssl/rand.h>
 
+#include "common/clock.h"
 #include "common/logging.h"
 #include "crypto/algorithms/pk.h"
 #include "crypto/soft/dev_ca.h"
@@ -58,6 +59,71 @@ SealRecord record_of(const store::Row& r) {
   s.created_at_ms = r.int64(13);
   s.updated_at_ms = r.int64(14);
   return s;
+}
+
+constexpr const char* kEventColumns =
+    "seal_id, seq, ts, actor, source, action, from_state, to_state, reason, user_id, user_name";
+
+SealEvent event_of(const std::string& seal_id, std::int64_t at_ms, const Actor& a, const char* action,
+                   std::string_view from, std::string_view to) {
+  SealEvent e;
+  e.seal_id = seal_id;
+  e.at_ms = at_ms;
+  e.actor = a.name;
+  e.source = a.source;
+  e.action = action;
+  e.from_state = std::string(from);
+  e.to_state = std::string(to);
+  return e;
+}
+
+// The "made" event of a seal whose history began after it was made (migration 12 writes the same one; a
+// restored backup from before it has seals without any).
+SealEvent made_before_history(const std::string& seal_id, const store::Row& created /* created_at, created_by */) {
+  SealEvent e;
+  e.seal_id = seal_id;
+  e.seq = 1;
+  e.at_ms = created.int64(0);
+  e.actor = created.text(1);
+  e.source = "migration";
+  e.action = "made";
+  e.to_state = "made";
+  return e;
+}
+
+Status insert_event(store::Tx& tx, const SealEvent& e) {
+  MEDSIGN_TRY(tx.exec(std::string("INSERT INTO seal_events (") + kEventColumns +
+                          ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      {e.seal_id, e.seq, e.at_ms, e.actor, e.source, e.action, e.from_state, e.to_state, e.reason,
+                       e.user_id, e.user_name}));
+  return {};
+}
+
+// Appends e to its seal's history with the next number; a seal without any history first gets its "made"
+// event. REQUIRES: the seal's row was written earlier in tx (inserted, or locked by lock_seal), so no other
+// writer numbers an event of this seal meanwhile.
+Status add_event(store::Tx& tx, SealEvent e) {
+  MEDSIGN_ASSIGN(store::Rows rows,
+                 tx.query("SELECT COALESCE(MAX(seq), 0) + 1 FROM seal_events WHERE seal_id = ?", {e.seal_id}));
+  e.seq = rows.empty() ? 1 : rows[0].int64(0);
+  if (e.seq == 1 && e.action != "made") {
+    MEDSIGN_ASSIGN(store::Rows created, tx.query("SELECT created_at, created_by FROM seals WHERE id = ?", {e.seal_id}));
+    if (!created.empty()) {
+      MEDSIGN_TRY(insert_event(tx, made_before_history(e.seal_id, created[0])));
+      e.seq = 2;
+    }
+  }
+  return insert_event(tx, e);
+}
+
+// Locks the seal's row for the rest of tx (a write that changes nothing) and returns its state name.
+// Errors: not_found.
+Result<std::string> lock_seal(store::Tx& tx, const std::string& seal_id) {
+  MEDSIGN_ASSIGN(std::int64_t n, tx.exec("UPDATE seals SET updated_at = updated_at WHERE id = ?", {seal_id}));
+  if (n == 0) return Error(Errc::not_found, "no seal " + seal_id.substr(0, 64));
+  MEDSIGN_ASSIGN(store::Rows rows, tx.query("SELECT state FROM seals WHERE id = ?", {seal_id}));
+  if (rows.empty()) return Error(Errc::not_found, "no seal " + seal_id.substr(0, 64));
+  return rows[0].text(0);
 }
 
 Status check_text(const std::string& v, const char* field, std::size_t max, bool required) {
@@ -243,7 +309,7 @@ Result<SealRecord> SealService::make(const NewSeal& spec, const Actor& actor, st
                             {rec.id, static_cast<std::int64_t>(i), c.key_name, c.certificate.fingerprint_sha256(),
                              c.certificate.der()}));
       }
-      return {};
+      return add_event(tx, event_of(rec.id, now_ms, actor, "made", "", "made"));
     }));
     return rec;
   }();
@@ -295,30 +361,22 @@ Result<std::vector<SealRecord>> SealService::list(const SealQuery& q) const {
 
 Result<SealRecord> SealService::transition(const std::string& seal_id, std::initializer_list<SealState> from,
                                            SealState to, const std::string& reason, const char* action,
-                                           const Actor& actor) {
+                                           const char* event, const Actor& actor) {
   auto run = [&]() -> Status {
     if (reason.size() > 500) return Error(Errc::invalid_argument, "reason is longer than 500 bytes");
-    std::string in;
-    store::Params p{std::string(seal_state_name(to)), reason, std::int64_t{0}, seal_id};
-    for (auto f : from) {
-      in += in.empty() ? "?" : ", ?";
-      p.push_back(std::string(seal_state_name(f)));
-    }
     return db_.transaction([&](store::Tx& tx) -> Status {
-      std::int64_t now = 0;
-      {
-        auto t = std::chrono::system_clock::now().time_since_epoch();
-        now = std::chrono::duration_cast<std::chrono::milliseconds>(t).count();
-      }
-      p[2] = now;
-      MEDSIGN_ASSIGN(std::int64_t n, tx.exec("UPDATE seals SET state = ?, state_reason = ?, updated_at = ? WHERE id = ? "
-                                             "AND state IN (" + in + ")", p));
-      if (n == 1) return {};
-      MEDSIGN_ASSIGN(store::Rows rows, tx.query("SELECT state FROM seals WHERE id = ?", {seal_id}));
-      if (rows.empty()) return Error(Errc::not_found, "no seal " + seal_id.substr(0, 64));
-      return Error(Errc::seal_state_invalid, "seal " + seal_id + " is " + rows[0].text(0) + "; it cannot become " +
-                                                 std::string(seal_state_name(to)) +
-                                                 (rows[0].text(0) == "revoked" ? " (revocation is final)" : ""));
+      const std::int64_t now = unix_millis();
+      MEDSIGN_ASSIGN(std::string current, lock_seal(tx, seal_id));
+      auto cur = parse_seal_state(current);
+      if (!cur || std::find(from.begin(), from.end(), *cur) == from.end())
+        return Error(Errc::seal_state_invalid, "seal " + seal_id + " is " + current + "; it cannot become " +
+                                                   std::string(seal_state_name(to)) +
+                                                   (current == "revoked" ? " (revocation is final)" : ""));
+      MEDSIGN_TRY(tx.exec("UPDATE seals SET state = ?, state_reason = ?, updated_at = ? WHERE id = ?",
+                          {std::string(seal_state_name(to)), reason, now, seal_id}));
+      SealEvent e = event_of(seal_id, now, actor, event, current, seal_state_name(to));
+      e.reason = reason;
+      return add_event(tx, std::move(e));
     });
   };
   Status st = run();
@@ -328,22 +386,23 @@ Result<SealRecord> SealService::transition(const std::string& seal_id, std::init
 }
 
 Result<SealRecord> SealService::activate(const std::string& seal_id, const Actor& actor) {
-  return transition(seal_id, {SealState::made}, SealState::active, "", "seal.activate", actor);
+  return transition(seal_id, {SealState::made}, SealState::active, "", "seal.activate", "activated", actor);
 }
 
 Result<SealRecord> SealService::suspend(const std::string& seal_id, const std::string& reason, const Actor& actor) {
   if (reason.empty()) return Error(Errc::missing_field, "reason is required to suspend a seal");
-  return transition(seal_id, {SealState::active}, SealState::suspended, reason, "seal.suspend", actor);
+  return transition(seal_id, {SealState::active}, SealState::suspended, reason, "seal.suspend", "suspended",
+                    actor);
 }
 
 Result<SealRecord> SealService::resume(const std::string& seal_id, const Actor& actor) {
-  return transition(seal_id, {SealState::suspended}, SealState::active, "", "seal.resume", actor);
+  return transition(seal_id, {SealState::suspended}, SealState::active, "", "seal.resume", "resumed", actor);
 }
 
 Result<SealRecord> SealService::revoke(const std::string& seal_id, const std::string& reason, const Actor& actor) {
   if (reason.empty()) return Error(Errc::missing_field, "reason is required to revoke a seal");
   return transition(seal_id, {SealState::made, SealState::active, SealState::suspended}, SealState::revoked, reason,
-                    "seal.revoke", actor);
+                    "seal.revoke", "revoked", actor);
 }
 
 Result<SealUser> SealService::add_user(const NewSealUser& u, const Actor& actor, std::int64_t now_ms) {
@@ -409,9 +468,26 @@ Result<SealUser> SealService::user(const std::string& user_id) const {
 
 Status SealService::remove_user(const std::string& user_id, const Actor& actor) {
   Status st = db_.transaction([&](store::Tx& tx) -> Status {
-    MEDSIGN_ASSIGN(std::int64_t n, tx.exec("DELETE FROM seal_users WHERE id = ?", {user_id}));
+    MEDSIGN_ASSIGN(std::int64_t n, tx.exec("UPDATE seal_users SET display_name = display_name WHERE id = ?", {user_id}));
     if (n == 0) return Error(Errc::not_found, "no seal user " + user_id.substr(0, 64));
+    MEDSIGN_ASSIGN(store::Rows user, tx.query("SELECT display_name FROM seal_users WHERE id = ?", {user_id}));
+    const std::string name = user.empty() ? std::string() : user[0].text(0);
+    // Every grant that goes with the user is a withdrawn grant in its seal's history.
+    MEDSIGN_ASSIGN(store::Rows held, tx.query("SELECT seal_id FROM seal_grants WHERE user_id = ? ORDER BY seal_id", {user_id}));
+    const std::int64_t now = unix_millis();
+    for (const auto& r : held) {
+      const std::string seal_id = r.text(0);
+      auto state = lock_seal(tx, seal_id);
+      if (!state && state.error().code != Errc::not_found) return state.error();
+      if (!state) continue;  // a grant of a seal that is gone has no history to join
+      SealEvent e = event_of(seal_id, now, actor, "grant_withdrawn", *state, *state);
+      e.reason = "seal user removed";
+      e.user_id = user_id;
+      e.user_name = name;
+      MEDSIGN_TRY(add_event(tx, std::move(e)));
+    }
     MEDSIGN_TRY(tx.exec("DELETE FROM seal_grants WHERE user_id = ?", {user_id}));
+    MEDSIGN_TRY(tx.exec("DELETE FROM seal_users WHERE id = ?", {user_id}));
     return {};
   });
   audit(actor, "seal.user_remove", user_id.substr(0, 64), st, "");
@@ -421,12 +497,20 @@ Status SealService::remove_user(const std::string& user_id, const Actor& actor) 
 Result<SealGrant> SealService::grant(const std::string& seal_id, const std::string& user_id, const Actor& actor,
                                      std::int64_t now_ms) {
   auto run = [&]() -> Result<SealGrant> {
-    MEDSIGN_ASSIGN(SealRecord s, get(seal_id));
-    if (s.state == SealState::revoked) return Error(Errc::seal_state_invalid, "seal " + seal_id + " is revoked");
-    MEDSIGN_TRY(user(user_id));
     SealGrant g{seal_id, user_id, actor.name, now_ms};
-    MEDSIGN_TRY(db_.exec("INSERT INTO seal_grants (seal_id, user_id, granted_by, granted_at) VALUES (?, ?, ?, ?)",
-                         {seal_id, user_id, actor.name, now_ms}));
+    MEDSIGN_TRY(db_.transaction([&](store::Tx& tx) -> Status {
+      MEDSIGN_ASSIGN(std::string state, lock_seal(tx, seal_id));
+      if (state == "revoked") return Error(Errc::seal_state_invalid, "seal " + seal_id + " is revoked");
+      MEDSIGN_ASSIGN(std::int64_t n, tx.exec("UPDATE seal_users SET display_name = display_name WHERE id = ?", {user_id}));
+      if (n == 0) return Error(Errc::not_found, "no seal user " + user_id.substr(0, 64));
+      MEDSIGN_ASSIGN(store::Rows user, tx.query("SELECT display_name FROM seal_users WHERE id = ?", {user_id}));
+      MEDSIGN_TRY(tx.exec("INSERT INTO seal_grants (seal_id, user_id, granted_by, granted_at) VALUES (?, ?, ?, ?)",
+                          {seal_id, user_id, actor.name, now_ms}));
+      SealEvent e = event_of(seal_id, now_ms, actor, "granted", state, state);
+      e.user_id = user_id;
+      e.user_name = user.empty() ? std::string() : user[0].text(0);
+      return add_event(tx, std::move(e));
+    }));
     return g;
   }();
   audit(actor, "seal.grant", seal_id.substr(0, 64), run ? Status{} : Status(run.error()), "user " + user_id.substr(0, 64));
@@ -434,13 +518,34 @@ Result<SealGrant> SealService::grant(const std::string& seal_id, const std::stri
 }
 
 Status SealService::ungrant(const std::string& seal_id, const std::string& user_id, const Actor& actor) {
-  auto n = db_.exec("DELETE FROM seal_grants WHERE seal_id = ? AND user_id = ?", {seal_id, user_id});
-  Status st = !n ? Status(n.error())
-                 : (*n == 0 ? Status(Errc::not_found, "user " + user_id.substr(0, 64) + " holds no grant on " +
-                                                          seal_id.substr(0, 64))
-                            : Status{});
+  Status st = db_.transaction([&](store::Tx& tx) -> Status {
+    MEDSIGN_ASSIGN(std::string state, lock_seal(tx, seal_id));
+    MEDSIGN_ASSIGN(store::Rows user, tx.query("SELECT display_name FROM seal_users WHERE id = ?", {user_id}));
+    MEDSIGN_ASSIGN(std::int64_t n, tx.exec("DELETE FROM seal_grants WHERE seal_id = ? AND user_id = ?", {seal_id, user_id}));
+    if (n == 0)
+      return Error(Errc::not_found, "user " + user_id.substr(0, 64) + " holds no grant on " + seal_id.substr(0, 64));
+    SealEvent e = event_of(seal_id, unix_millis(), actor, "grant_withdrawn", state, state);
+    e.user_id = user_id;
+    e.user_name = user.empty() ? std::string() : user[0].text(0);
+    return add_event(tx, std::move(e));
+  });
   audit(actor, "seal.ungrant", seal_id.substr(0, 64), st, "user " + user_id.substr(0, 64));
   return st;
+}
+
+Result<std::vector<SealEvent>> SealService::history(const std::string& seal_id) const {
+  MEDSIGN_ASSIGN(store::Rows seal, db_.query("SELECT created_at, created_by FROM seals WHERE id = ?", {seal_id}));
+  if (seal.empty()) return Error(Errc::not_found, "no seal " + seal_id.substr(0, 64));
+  MEDSIGN_ASSIGN(store::Rows rows, db_.query(std::string("SELECT ") + kEventColumns +
+                                                 " FROM seal_events WHERE seal_id = ? ORDER BY seq",
+                                             {seal_id}));
+  std::vector<SealEvent> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows)
+    out.push_back({r.text(0), r.int64(1), r.int64(2), r.text(3), r.text(4), r.text(5), r.text(6), r.text(7), r.text(8),
+                   r.text(9), r.text(10)});
+  if (out.empty()) out.push_back(made_before_history(seal_id, seal[0]));  // what the next change will store
+  return out;
 }
 
 Result<std::vector<SealGrant>> SealService::grants(const std::string& seal_id) const {

@@ -13,6 +13,13 @@
 // Lifecycle: made → active ⇄ suspended → revoked. Suspend and revoke take a reason; revoked is final;
 // only active seals sign. Every state change (and every make, user and grant change) is audited.
 //
+// State history (table seal_events, migration 12): every make, state change, grant and withdrawn grant of a
+// seal adds one event, written in the same transaction as the change itself, so a refused or failed change
+// adds none. Events are numbered 1, 2, ... per seal; a writer first updates the seal's row, which serialises
+// writers of one seal on both backends. Seals made before migration 12 start with one "made" event taken from
+// their creation (source "migration"); so do seals restored from an older backup (history() shows it, the next
+// change stores it).
+//
 // Authorisation to use a seal (for_signing): an account of role operator or sysadmin may use any active
 // seal; any other account only when a registered seal user with that account name holds a grant on it.
 #pragma once
@@ -109,6 +116,20 @@ struct SealGrant {
   std::int64_t granted_at_ms = 0;
 };
 
+// One entry of a seal's history.
+struct SealEvent {
+  std::string seal_id;
+  std::int64_t seq = 0;    // 1, 2, ... in the order the changes were made
+  std::int64_t at_ms = 0;
+  std::string actor;       // account name ("cli" for the offline CLI)
+  std::string source;      // client address, "cli", or "migration" for the event of a seal made before history
+  std::string action;      // made, activated, suspended, resumed, revoked, granted, grant_withdrawn
+  std::string from_state;  // "" for made; for grant events the seal's (unchanged) state
+  std::string to_state;
+  std::string reason;      // suspend and revoke; "seal user removed" when a grant went with its user
+  std::string user_id, user_name;  // grant events: the seal user and the name it had then
+};
+
 class SealService {
  public:
   // Opens over the platform's database and key store; creates the seal-maker key when missing.
@@ -134,6 +155,9 @@ class SealService {
   // Grants of one seal ("" = every grant).
   Result<std::vector<SealGrant>> grants(const std::string& seal_id) const;
 
+  // The seal's history, oldest first. Errors: not_found.
+  Result<std::vector<SealEvent>> history(const std::string& seal_id) const;
+
   // What a document signer needs, after checking: the seal is active, now_ms is within its validity, the
   // actor may use it (see the header comment), it has a server-held key (else invalid_argument "seal ...
   // has no server-held key"). Errors: not_found, seal_state_invalid, seal_not_yet_valid, seal_expired,
@@ -146,7 +170,8 @@ class SealService {
  private:
   SealService(crypto::SoftKeyStore& keys, store::Database& db, AuditLog* audit) : keys_(keys), db_(db), audit_(audit) {}
   Result<SealRecord> transition(const std::string& seal_id, std::initializer_list<SealState> from, SealState to,
-                                const std::string& reason, const char* action, const Actor& actor);
+                                const std::string& reason, const char* action, const char* event,
+                                const Actor& actor);
   void audit(const Actor& a, std::string action, std::string target, const Status& st, std::string detail) const;
 
   crypto::SoftKeyStore& keys_;
@@ -165,5 +190,6 @@ Status init_demo_seals(Platform& p, const std::string& hospital_name = "MedSign 
 // The JSON view of a seal (REST answers and `medsign seal ... --json`); services/seal_json.cpp.
 nlohmann::json to_json(const SealCertificate& c);
 nlohmann::json to_json(const SealRecord& s);
+nlohmann::json to_json(const SealEvent& e);
 
 }  // namespace medsign::services

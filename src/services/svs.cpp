@@ -200,6 +200,8 @@ Result<std::unique_ptr<SvsService>> SvsService::open(const crypto::SoftKeyStore&
   MEDSIGN_TRY(s->load_keys(keys));
   MEDSIGN_TRY(s->load_apps());
   store::GroupCommitWriter::Options o;
+  o.busy_rows = 32;  // under load, wait (≤ 1 ms) for a batch as large as the last one
+  o.busy_linger = std::chrono::microseconds(1000);
   s->log_ = std::make_unique<store::GroupCommitWriter>(db, kLogInsert, o);
   return s;
 }
@@ -593,6 +595,20 @@ Result<crypto::Verifier> SvsService::verifier_for(const pki::Certificate& cert) 
   return v;
 }
 
+Result<std::shared_ptr<const pki::Certificate>> SvsService::parse_certificate(ByteView der) const {
+  std::string_view k(reinterpret_cast<const char*>(der.data()), der.size());
+  {
+    std::lock_guard lock(certificates_mu_);
+    if (auto it = certificates_.find(k); it != certificates_.end()) return it->second;
+  }
+  MEDSIGN_ASSIGN(pki::Certificate cert, pki::Certificate::parse_der(der));
+  auto shared = std::make_shared<const pki::Certificate>(std::move(cert));
+  std::lock_guard lock(certificates_mu_);
+  if (certificates_.size() >= 1024) certificates_.clear();  // bounded; refilled on demand
+  certificates_.emplace(std::string(k), shared);
+  return shared;
+}
+
 SvsVerdict SvsService::verify_data(const pki::Certificate& cert, ByteView data, ByteView signature, int verify_level,
                                    std::int64_t now_ms, const Caller* caller) const {
   auto v = verifier_for(cert);
@@ -766,7 +782,8 @@ Status create_dev_signing_keys(crypto::SoftKeyStore& keys) {
   MEDSIGN_ASSIGN(crypto::EvpKey ca_key, keys.get("dev-ca"));
   MEDSIGN_ASSIGN(std::string ca_pem, keys.certificate("dev-ca"));
   for (auto [name, type] : {std::pair{"sm2-sign", crypto::KeyType::sm2}, std::pair{"rsa-sign", crypto::KeyType::rsa2048},
-                            std::pair{"sm2-enc", crypto::KeyType::sm2}, std::pair{"rsa-enc", crypto::KeyType::rsa2048}}) {
+                            std::pair{"sm2-enc", crypto::KeyType::sm2}, std::pair{"rsa-enc", crypto::KeyType::rsa2048},
+                            std::pair{"ecdsa-sign", crypto::KeyType::ecdsa_p256}}) {
     MEDSIGN_ASSIGN(crypto::EvpKey key, crypto::EvpKey::generate(type));
     const bool enc = std::string_view(name).ends_with("-enc");
     crypto::CertSpec spec;

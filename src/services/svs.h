@@ -165,6 +165,9 @@ class SvsService {
   // verify_level: 0 validity period, 1 + chain to a trust anchor, 2 + revocation.
   // With a caller whose application names a verification policy, levels 1 and 2 are that policy's
   // decision (its projects, lists and revocation rules); otherwise the server's own anchors decide.
+  // A certificate a caller sent (DER), parsed, from a bounded cache: the same certificates come with
+  // request after request. Errors: those of pki::Certificate::parse_der.
+  Result<std::shared_ptr<const pki::Certificate>> parse_certificate(ByteView der) const;
   SvsVerdict verify_data(const pki::Certificate& cert, ByteView data, ByteView signature, int verify_level,
                          std::int64_t now_ms, const Caller* caller = nullptr) const;
   SvsVerdict verify_digest(const pki::Certificate& cert, ByteView digest, ByteView signature, int verify_level,
@@ -250,6 +253,9 @@ class SvsService {
   // Keyed by the SPKI DER; looked up with a view of the certificate's bytes (no copy per call).
   mutable std::unordered_map<std::string, crypto::Verifier, KeyHash, std::equal_to<>> verifiers_;
   Result<crypto::Verifier> verifier_for(const pki::Certificate& cert) const;
+  // Certificates callers send (the same few, request after request), parsed once; keyed by their DER.
+  mutable std::mutex certificates_mu_;
+  mutable std::unordered_map<std::string, std::shared_ptr<const pki::Certificate>, KeyHash, std::equal_to<>> certificates_;
   std::unique_ptr<store::GroupCommitWriter> log_;
 };
 

@@ -30,16 +30,16 @@ std::string name_item(const pki::Name& n, const asn1::Oid& type) {
   return out;
 }
 
-Result<pki::Certificate> request_certificate(SvsService& svs, const svs::Request& req) {
+Result<std::shared_ptr<const pki::Certificate>> request_certificate(SvsService& svs, const svs::Request& req) {
   if (req.cert_type && *req.cert_type == 2) {
     std::string sn = req.cert_sn ? hex_encode(*req.cert_sn) : std::string();
     for (const auto& k : svs.keys()) {
-      if (k.certificate.serial_hex() == sn) return k.certificate;
+      if (k.certificate.serial_hex() == sn) return std::make_shared<const pki::Certificate>(k.certificate);
     }
     return Error(Errc::not_found, "no certificate with serial number " + sn + " on this server");
   }
   if (!req.cert) return Error(Errc::missing_field, "cert");
-  return pki::Certificate::parse_der(*req.cert);
+  return svs.parse_certificate(*req.cert);
 }
 
 void finish(SvsService& svs, const Caller& c, const svs::Request& req, svs::Response resp, std::string key,
@@ -209,9 +209,9 @@ void svs_handle(SvsService& svs, const svs::Request& req, const std::string& sou
         return fail(cert.error(), cert.error().code == Errc::not_found ? svs::kErrorCert : svs::kErrorCertDecode, "",
                     *req.in_data);
       }
-      SvsVerdict v = svs.verify_data(*cert, *req.in_data, *req.signature, static_cast<int>(*req.verify_level), now, &c);
+      SvsVerdict v = svs.verify_data(**cert, *req.in_data, *req.signature, static_cast<int>(*req.verify_level), now, &c);
       resp.resp_value = v.ok ? svs::kSuccess : v.code;
-      return finish(svs, c, req, std::move(resp), cert->serial_hex(), *req.in_data, v.reason, std::move(answer));
+      return finish(svs, c, req, std::move(resp), (*cert)->serial_hex(), *req.in_data, v.reason, std::move(answer));
     }
     case svs::ReqType::sign_message: {
       std::string key = std::to_string(*req.key_index);
@@ -307,14 +307,14 @@ void svs_handle(SvsService& svs, const svs::Request& req, const std::string& sou
         return fail(cert.error(), cert.error().code == Errc::not_found ? svs::kErrorCert : svs::kErrorCertDecode, "",
                     *digest);
       }
-      bool sm2_cert = cert->key_type() == pki::KeyType::sm2;
+      bool sm2_cert = (*cert)->key_type() == pki::KeyType::sm2;
       if (sm2_cert != is_sm2_method(*req.sign_method)) {
         return fail(Error(Errc::invalid_argument, "signMethod does not fit the certificate's key"),
-                    svs::kErrorSignMethod, cert->serial_hex(), *digest);
+                    svs::kErrorSignMethod, (*cert)->serial_hex(), *digest);
       }
-      SvsVerdict v = svs.verify_digest(*cert, *digest, *req.signature, static_cast<int>(*req.verify_level), now, &c);
+      SvsVerdict v = svs.verify_digest(**cert, *digest, *req.signature, static_cast<int>(*req.verify_level), now, &c);
       resp.resp_value = v.ok ? svs::kSuccess : v.code;
-      return finish(svs, c, req, std::move(resp), cert->serial_hex(), *digest, v.reason, std::move(answer));
+      return finish(svs, c, req, std::move(resp), (*cert)->serial_hex(), *digest, v.reason, std::move(answer));
     }
     case svs::ReqType::verify_signed_message_final: {
       auto digest = final_digest(*req.sign_method, *req.hash_value);

@@ -6,6 +6,7 @@
 #include "common/logging.h"
 #include "crypto/algorithms/pk.h"
 #include "crypto/soft/dev_ca.h"
+#include "services/tsa_admin.h"
 
 namespace medsign::services {
 
@@ -36,7 +37,9 @@ Status create_dev_tsa_unit(crypto::SoftKeyStore& keys, const std::string& unit, 
 
 namespace {
 // Every unit of the key store: key "tsa-<unit>" with its certificate (and chain) in the PEM file.
-Result<std::map<std::string, tsp::TimestampUnit>> load_units(const crypto::SoftKeyStore& keys) {
+// With provider units (keys/tsa-<unit>.ref): loaded through providers, or listed in unavailable with the reason.
+Result<std::map<std::string, tsp::TimestampUnit>> load_units(const crypto::SoftKeyStore& keys, ProviderService* providers,
+                                                             std::map<std::string, Error>& unavailable) {
   std::map<std::string, tsp::TimestampUnit> units;
   MEDSIGN_ASSIGN(std::string ca_pem, keys.certificate("dev-ca"));
   MEDSIGN_ASSIGN(auto ca, pki::Certificate::parse_pem(ca_pem));
@@ -60,6 +63,19 @@ Result<std::map<std::string, tsp::TimestampUnit>> load_units(const crypto::SoftK
     u.digest = sm2 ? cms::DigestAlgorithm::sm3 : cms::DigestAlgorithm::sha256;
     MEDSIGN_ASSIGN(u.sign, sign_function_for(key));
     units[unit] = std::move(u);
+  }
+  for (auto& unit : tsa_unit_names(keys)) {
+    if (units.count(unit) || !unit_in_provider(keys, unit)) continue;
+    auto u = providers ? load_provider_unit(keys, unit, *providers)
+                       : Result<tsp::TimestampUnit>(Error(Errc::unavailable, "TSA unit '" + unit +
+                                                                                 "' has its key in a crypto provider "
+                                                                                 "that is not open yet"));
+    if (!u) {
+      if (providers) log::warn("TSA unit unavailable", {{"unit", unit}, {"error", u.error().to_string()}});
+      unavailable[unit] = u.error();
+      continue;
+    }
+    units[unit] = std::move(*u);
   }
   return units;
 }
@@ -95,9 +111,9 @@ Result<std::unique_ptr<TsaService>> TsaService::open(const TsaSettings& cfg, con
                                                      store::Database& db,
                                                      std::function<std::optional<std::string>()> clock_problem) {
   std::unique_ptr<TsaService> s(new TsaService());
-  MEDSIGN_ASSIGN(s->units_, load_units(keys));
+  MEDSIGN_ASSIGN(s->units_, load_units(keys, nullptr, s->unavailable_));
   s->default_unit_ = cfg.default_unit;
-  if (cfg.enabled && !s->units_.count(cfg.default_unit))
+  if (cfg.enabled && !s->units_.count(cfg.default_unit) && !s->unavailable_.count(cfg.default_unit))
     return Error(Errc::config_invalid, "tsa.default_unit: no TSA unit named '" + cfg.default_unit + "' (keys/tsa-" +
                                            cfg.default_unit + ".key)");
   tsp::IssuerPolicy pol;
@@ -133,7 +149,11 @@ Result<std::unique_ptr<TsaService>> TsaService::open(const TsaSettings& cfg, con
 Result<const tsp::TimestampUnit*> TsaService::find(const std::string& unit_name) const {
   const std::string& name = unit_name.empty() ? default_unit_ : unit_name;
   auto it = units_.find(name);
-  if (it == units_.end()) return Error(Errc::not_found, "no TSA unit named '" + name + "'");
+  if (it == units_.end()) {
+    auto down = unavailable_.find(name);
+    if (down != unavailable_.end()) return down->second;
+    return Error(Errc::not_found, "no TSA unit named '" + name + "'");
+  }
   return &it->second;
 }
 
@@ -199,7 +219,8 @@ Result<std::string> TsaService::chain_pem(const std::string& name) const {
 }
 
 Status TsaService::reload(const crypto::SoftKeyStore& keys) {
-  MEDSIGN_ASSIGN(auto fresh, load_units(keys));
+  std::map<std::string, Error> unavailable;
+  MEDSIGN_ASSIGN(auto fresh, load_units(keys, providers_.get(), unavailable));
   for (auto& [name, u] : fresh) {
     auto st = issuer_->prepare(u);
     if (!st) log::warn("TSA unit without a token template; tokens use the generic encoder",
@@ -207,6 +228,9 @@ Status TsaService::reload(const crypto::SoftKeyStore& keys) {
   }
   std::unique_lock lock(units_mu_);
   for (auto& [name, u] : fresh) units_[name] = std::move(u);
+  for (auto& [name, e] : unavailable)
+    if (!units_.count(name)) unavailable_.insert_or_assign(name, e);
+  for (auto& [name, u] : units_) unavailable_.erase(name);
   return {};
 }
 

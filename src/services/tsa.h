@@ -16,6 +16,8 @@
 
 namespace medsign::services {
 
+class ProviderService;
+
 class TsaService {
  public:
   // Loads every unit from the key store. clock_problem: see TimestampIssuer.
@@ -40,6 +42,10 @@ class TsaService {
   // Units are replaced in place and never removed, so pointers from unit() stay valid; issue() holds the
   // lock shared, so a token is never signed by a half-updated unit.
   Status reload(const crypto::SoftKeyStore& keys);
+  // Units whose key is in a crypto provider (keys/tsa-<unit>.ref, services/tsa_admin.h) sign through these
+  // providers; until set (or while their provider fails) such a unit answers with the reason. Call reload()
+  // afterwards. REQUIRES: before the service is serving, or followed by reload().
+  void set_providers(std::shared_ptr<ProviderService> providers) { providers_ = std::move(providers); }
 
  private:
   TsaService() = default;
@@ -48,6 +54,8 @@ class TsaService {
   std::string default_unit_;
   std::unique_ptr<tsp::TimestampIssuer> issuer_;
   std::unique_ptr<store::GroupCommitWriter> log_;
+  std::shared_ptr<ProviderService> providers_;
+  std::map<std::string, Error> unavailable_;  // provider units that could not be loaded, with the reason
 
   Result<const tsp::TimestampUnit*> find(const std::string& unit) const;
   static store::Params log_row(const std::string& unit, const tsp::IssueResult& r, const std::string& requester);

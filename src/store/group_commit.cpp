@@ -24,13 +24,18 @@ GroupCommitWriter::~GroupCommitWriter() {
 }
 
 void GroupCommitWriter::append(Params row, OnCommit on_commit) {
+  bool wake = false;
   {
     std::unique_lock lock(mu_);
     cv_space_.wait(lock, [&] { return queue_.size() < opts_.max_queue || stop_; });
     queue_.push_back(Item{std::move(row), std::move(on_commit)});
     ++enqueued_;
+    // Wake the writer only when it waits for work, or lingers and the batch is complete: a writer that is
+    // committing takes the queue when it comes back, and waking a lingering writer for every row would
+    // cost a context switch per row.
+    wake = waiting_idle_ || (lingering_ && queue_.size() >= linger_target_);
   }
-  cv_work_.notify_one();
+  if (wake) cv_work_.notify_one();
 }
 
 Status GroupCommitWriter::append_and_wait(Params row) {
@@ -128,13 +133,27 @@ void GroupCommitWriter::run() {
   const MultiRowInsert multi(sql_);
   std::vector<Item> batch;
   batch.reserve(opts_.max_batch);
+  std::size_t last_batch = 0;
   for (;;) {
     {
       std::unique_lock lock(mu_);
+      waiting_idle_ = true;
       cv_work_.wait(lock, [&] { return !queue_.empty() || stop_; });
+      waiting_idle_ = false;
       if (queue_.empty()) return;  // stop_ and drained
-      if (opts_.linger.count() > 0 && queue_.size() < opts_.max_batch && !stop_) {
-        cv_work_.wait_for(lock, opts_.linger, [&] { return queue_.size() >= opts_.max_batch || stop_; });
+      // Lingering waits for a full batch; a busy writer waits only for as many rows as its last batch had
+      // (the callers answered by that commit come back with their next rows), so closed-loop clients are not
+      // held for the whole time while a pipelining load still gets batches that do not shrink.
+      auto linger = opts_.linger;
+      linger_target_ = opts_.max_batch;
+      if (opts_.busy_rows > 0 && last_batch >= opts_.busy_rows && opts_.busy_linger > linger) {
+        linger = opts_.busy_linger;
+        linger_target_ = std::min(last_batch, opts_.max_batch);
+      }
+      if (linger.count() > 0 && queue_.size() < linger_target_ && !stop_) {
+        lingering_ = true;
+        cv_work_.wait_for(lock, linger, [&] { return queue_.size() >= linger_target_ || stop_; });
+        lingering_ = false;
       }
       std::size_t n = std::min(queue_.size(), opts_.max_batch);
       for (std::size_t i = 0; i < n; ++i) {
@@ -220,6 +239,7 @@ void GroupCommitWriter::run() {
       completed_ += batch.size();
     }
     cv_done_.notify_all();
+    last_batch = batch.size();
     batch.clear();
   }
 }

@@ -25,6 +25,11 @@ class GroupCommitWriter {
     std::size_t max_batch = 2000;          // rows per transaction at most
     std::size_t max_queue = 200000;        // append() blocks while this many rows wait
     std::chrono::microseconds linger{0};   // extra wait for more rows before a commit (0 = none)
+    // Under load only: when the previous batch had at least busy_rows rows, wait up to busy_linger until as
+    // many rows are queued again before committing. Busy writers then keep committing large batches (one
+    // fsync and one set of page writes for many rows); a lightly loaded writer commits each row at once.
+    std::size_t busy_rows = 0;             // 0 = off
+    std::chrono::microseconds busy_linger{0};
   };
   struct Stats {
     std::uint64_t rows = 0, batches = 0, failures = 0;
@@ -62,6 +67,8 @@ class GroupCommitWriter {
   std::uint64_t enqueued_ = 0, completed_ = 0;
   Stats stats_;
   bool stop_ = false;
+  bool waiting_idle_ = false, lingering_ = false;  // what the writer thread is doing (under mu_)
+  std::size_t linger_target_ = 0;                   // rows a lingering writer waits for
   std::thread thread_;
 };
 

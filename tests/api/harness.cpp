@@ -12,8 +12,6 @@
 
 #include "crypto/soft/keystore.h"
 #include "server/tls.h"
-#include "server/svs_http.h"
-#include "server/tsa_http.h"
 #include "store/database.h"
 
 namespace medsign::test {
@@ -181,8 +179,6 @@ TestServer::TestServer(std::function<void(server::Router&)> extra_routes) {
   if (api_->pki) svs_->set_policies(api_->pki);
   if (extra_routes) extra_routes(router_);
   http_ = std::make_unique<server::HttpServer>(router_, metrics_, o);
-  server::add_tsa_async_routes(*http_, *tsa_, false);
-  server::add_svs_async_routes(*http_, *svs_);
   auto st = http_->start();
   if (!st) throw std::runtime_error("start: " + st.error().to_string());
   server::TsaSocketOptions so;

@@ -194,5 +194,33 @@ TEST_F(HttpTest, OpenApiSpecAndRoutesAgree) {
   for (auto& x : in_spec) EXPECT_TRUE(in_router.count(x)) << "api/openapi.yaml names a route that does not exist: " << x;
 }
 
+// Buffered, async (/tsa, the signing service's calls) and stream routes come from one route table: the same
+// matching, 405 answers and percent-decoding for all, and one keep-alive connection serves each kind in turn.
+TEST_F(HttpTest, EveryKindOfRouteIsServedFromTheOneRouteTable) {
+  auto c = server_->client();
+  auto wm = c.request(http::verb::get, "/tsa");
+  EXPECT_EQ(wm.status, 405);
+  EXPECT_EQ(wm.error_code(), "method_not_allowed");
+  EXPECT_EQ(wm.headers["Allow"], "POST");
+  auto enc = c.request(http::verb::post, "/api/v1/svs/sign%2Ddata", "{}", "application/json");
+  EXPECT_EQ(enc.status, 401);
+  EXPECT_EQ(enc.error_code(), "unauthenticated");
+  auto file = c.request(http::verb::post, "/api/v1/svs/sign-file?key=1", "abc", "application/octet-stream");
+  EXPECT_EQ(file.status, 401);
+  EXPECT_EQ(file.error_code(), "unauthenticated");
+  std::string async_req = "POST /api/v1/svs/hash HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                          "Content-Length: 2\r\n\r\n{}";
+  std::string buffered = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+  std::string tsa = "POST /tsa HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 1\r\n"
+                    "Connection: close\r\n\r\nx";
+  std::string out = raw_exchange(server_->port(), async_req + buffered + async_req + tsa);
+  auto at = [&](const char* s, std::size_t from) { return out.find(s, from); };
+  std::size_t a = at("HTTP/1.1 401", 0), b = at("HTTP/1.1 200", a), c2 = at("HTTP/1.1 401", b), d = at("HTTP/1.1 415", c2);
+  EXPECT_NE(a, std::string::npos) << out;
+  EXPECT_NE(b, std::string::npos) << out;
+  EXPECT_NE(c2, std::string::npos) << out;
+  EXPECT_NE(d, std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace medsign::test

@@ -10,12 +10,22 @@
 namespace medsign::crypto {
 namespace {
 
+// Fetched once: EVP_sha256() and friends make OpenSSL 3 look the implementation up again on every
+// EVP_DigestInit (a locked method-store search that costs as much as hashing a certificate).
+const EVP_MD* fetch(const char* name) {
+  const EVP_MD* m = EVP_MD_fetch(nullptr, name, nullptr);
+  if (m == nullptr) std::abort();
+  return m;
+}
+
 const EVP_MD* md_of(HashAlg alg) {
+  static const EVP_MD* const sm3 = fetch("SM3"), *const sha256 = fetch("SHA2-256"), *const sha384 = fetch("SHA2-384"),
+                            *const sha512 = fetch("SHA2-512");
   switch (alg) {
-    case HashAlg::sm3: return EVP_sm3();
-    case HashAlg::sha256: return EVP_sha256();
-    case HashAlg::sha384: return EVP_sha384();
-    case HashAlg::sha512: return EVP_sha512();
+    case HashAlg::sm3: return sm3;
+    case HashAlg::sha256: return sha256;
+    case HashAlg::sha384: return sha384;
+    case HashAlg::sha512: return sha512;
   }
   return nullptr;
 }

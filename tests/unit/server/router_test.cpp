@@ -36,6 +36,52 @@ TEST(Router, HeadIsServedByGet) {
   EXPECT_TRUE(r.match(http::verb::head, "/x").ok());
 }
 
+TEST(Router, DuplicatesNamesEachMethodAndPathRegisteredTwice) {
+  Router r;
+  r.add(http::verb::get, "/api/v1/things/{id}", ok);
+  r.add(http::verb::post, "/api/v1/things/{id}", ok);  // another method: not a duplicate
+  r.add(http::verb::get, "/api/v1/things/me", ok);     // a literal beside a parameter: not a duplicate
+  EXPECT_TRUE(r.duplicates().empty());
+  r.add_async(http::verb::post, "/api/v1/things/{thing}", [](RequestContext&, AsyncDone done) {
+    done(json_response(200, {}));
+  });
+  r.add_stream(http::verb::get, "/api/v1/things/me", [](RequestContext&) -> Result<BodySink> { return BodySink{}; });
+  auto d = r.duplicates();
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[0], "POST /api/v1/things/{id}");
+  EXPECT_EQ(d[1], "GET /api/v1/things/me");
+}
+
+TEST(Router, OneTableHoldsBufferedAsyncAndStreamRoutes) {
+  Router r;
+  r.add(http::verb::get, "/a", ok);
+  r.add_async(http::verb::post, "/a", [](RequestContext&, AsyncDone done) { done(json_response(202, {})); },
+              AsyncRouteOptions{false});
+  r.add_stream(http::verb::put, "/a/{name}", [](RequestContext&) -> Result<BodySink> { return BodySink{}; },
+               StreamRouteOptions{1000});
+  EXPECT_EQ(r.match(http::verb::get, "/a")->route->kind, RouteKind::buffered);
+  auto a = r.match(http::verb::post, "/a");
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->route->kind, RouteKind::async);
+  EXPECT_FALSE(a->route->async_options.access_log);
+  auto s = r.match(http::verb::put, "/a/x");
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->route->kind, RouteKind::stream);
+  EXPECT_EQ(s->params.at("name"), "x");
+  EXPECT_EQ(r.max_stream_body(), 1000u);
+  EXPECT_EQ(r.match(http::verb::delete_, "/a").error().detail, "allowed: GET, POST");
+  EXPECT_EQ(r.match(http::verb::get, "/a/b/c").error().code, Errc::route_not_found);
+}
+
+TEST(Router, PathWithMoreSegmentsThanAnyPatternIsNotFound) {
+  Router r;
+  r.add(http::verb::get, "/x/{a}", ok);
+  std::string deep;
+  for (int i = 0; i < 100; ++i) deep += "/x";
+  EXPECT_EQ(r.match(http::verb::get, deep).error().code, Errc::route_not_found);
+  EXPECT_EQ(r.match(http::verb::get, "/x//y/")->params.at("a"), "y");
+}
+
 TEST(UrlDecoding, DecodesAndRejectsBadEscapes) {
   EXPECT_EQ(url_decode("a%20b+c", true).value(), "a b c");
   EXPECT_EQ(url_decode("a+b", false).value(), "a+b");

@@ -143,6 +143,8 @@ export const api = {
   svsSetEnabled: (id: string, enabled: boolean) =>
     json<SvsApp>('POST', enabled ? PATHS.svsAppEnable : PATHS.svsAppDisable, { params: { id } }),
   svsRotateSecret: (id: string) => json<SvsApp>('POST', PATHS.svsAppRotate, { params: { id } }),
+  svsUpdateApp: (id: string, a: { name: string; allow: string[]; keys: number[]; policy: string }) =>
+    json<SvsApp>('PUT', PATHS.svsApp, { params: { id }, json: a }),
   svsKeys: () => json<{ keys: SvsKey[] }>('GET', PATHS.svsKeys),
   svsLog: (f: SvsLogFilter) => json<{ entries: SvsLogEntry[] }>('GET', PATHS.svsLog, { query: { ...f } }),
   tsaTokens: (f: TsaTokenFilter) => json<TsaTokenPage>('GET', PATHS.tsaTokens, { query: { ...f } }),
@@ -151,6 +153,8 @@ export const api = {
     buildUrl(PATHS.tsaTokenFile, { params: { serial }, query: { format: format === 'reply' ? undefined : format } }),
 
   listKeys: () => json<{ keys: KeyInfo[] }>('GET', PATHS.keys),
+  keyCertificate: (name: string) =>
+    json<{ name: string; complete: boolean; chain: { pem: string; details: unknown }[] }>('GET', PATHS.keyCertificate, { params: { name } }),
 
   queryAudit: (f: AuditFilter) => json<AuditPage>('GET', PATHS.audit, { query: { ...f } }),
   auditExportUrl: (f: AuditFilter) => buildUrl(PATHS.auditExport, { query: { ...f, page: undefined, page_size: undefined } }),

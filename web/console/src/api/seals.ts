@@ -78,6 +78,22 @@ export interface SealGrant {
   granted_at: string;
 }
 
+export type SealEventAction = 'made' | 'activated' | 'suspended' | 'resumed' | 'revoked' | 'granted' | 'grant_withdrawn';
+
+/** One entry of a seal's state history (GET /api/v1/seals/{id}/history), oldest first. */
+export interface SealEvent {
+  seq: number;
+  at: string;
+  actor: string;
+  /** Client address, "cli", or "migration" for a seal made before the history existed. */
+  source: string;
+  action: SealEventAction;
+  from_state: SealState | null;
+  to_state: SealState;
+  reason: string;
+  user?: { id: string; display_name: string };
+}
+
 export type Certify = 'none' | 'no-changes' | 'form-fill' | 'annotations';
 
 export interface PdfSignOptions {
@@ -155,6 +171,7 @@ export const sealOps = {
   suspend: (id: string, reason: string) => json<Seal>('POST', PATHS.sealSuspend, { params: { id }, json: { reason } }),
   resume: (id: string) => json<Seal>('POST', PATHS.sealResume, { params: { id } }),
   revoke: (id: string, reason: string) => json<Seal>('POST', PATHS.sealRevoke, { params: { id }, json: { reason } }),
+  history: (id: string) => items<SealEvent>(json('GET', PATHS.sealHistory, { params: { id } })),
   pictureUrl: (id: string, version = '') => buildUrl(PATHS.sealPicture, { params: { id }, query: { v: version || undefined } }),
   picture: async (id: string) => (await request('GET', PATHS.sealPicture, { params: { id } })).blob(),
   esealUrl: (id: string) => buildUrl(PATHS.sealEseal, { params: { id } }),

@@ -77,7 +77,8 @@ export interface SystemStatus {
   uptime_s: number;
   database: string;
   services: Record<string, string>;
-  warnings: { kind: string; key?: string; not_after?: string }[];
+  /** kind: certificate_expiry, crl_stale, crl_expiring, crl_fetch_failed. */
+  warnings: { kind: string; key?: string; not_after?: string; detail?: string }[];
 }
 
 export interface ConfigKey {
@@ -284,6 +285,9 @@ export interface SvsLogFilter {
   app?: string;
   operation?: string;
   result?: string;
+  /** ISO 8601 UTC bounds of the log time. */
+  from?: string;
+  to?: string;
   limit?: number;
   offset?: number;
 }

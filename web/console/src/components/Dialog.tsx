@@ -14,13 +14,19 @@ export function Dialog({ title, onClose, children, footer, wide }: Props) {
   const { t } = useI18n();
   const id = useId();
   const ref = useRef<HTMLDivElement>(null);
+  // Focus moves in once, on open; Escape calls the latest onClose (parents often pass a new function each render).
+  const closeRef = useRef(onClose);
+  closeRef.current = onClose;
   useEffect(() => {
-    const first = ref.current?.querySelector<HTMLElement>('input, textarea, select, button.primary, button');
+    // The first field of the body (not the header's close button), else the first button.
+    const body = ref.current?.querySelector('.dialog-body');
+    const first = body?.querySelector<HTMLElement>('input:not([disabled]):not([type=hidden]), textarea, select')
+      ?? ref.current?.querySelector<HTMLElement>('.dialog-foot button.primary, .dialog-body button.primary, button');
     first?.focus();
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && closeRef.current();
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [onClose]);
+  }, []);
   return (
     <div className="dialog-backdrop">
       <div ref={ref} className={'dialog' + (wide ? ' wide' : '')} role="dialog" aria-modal="true" aria-labelledby={id}>

@@ -1,28 +1,54 @@
-import type { KeyInfo } from '../api/types';
+import type { ProviderStatus } from '../api/providers';
 import { useI18n } from '../i18n/I18nContext';
+import { ProviderKeysPanel } from './ProviderKeysPanel';
 import { StatusBadge } from './StatusBadge';
 
 /**
- * The crypto providers. The server reports only the software key store over the API; SDF (GM/T 0018) and
- * PKCS#11 modules are configured and inspected with `medsign key … --provider sdf|pkcs11` on the server.
+ * The server's crypto providers (GET /api/v1/providers): status with the library or token and, when a provider
+ * cannot be reached, its specific error; then the keys of each reachable provider with key generation and
+ * public-key download.
  */
-export function KeyProvidersCard({ keys }: { keys: KeyInfo[] | null }) {
+export function KeyProvidersCard({ providers, onChanged }: { providers: ProviderStatus[] | null; onChanged(): void }) {
   const { t } = useI18n();
-  const soft = keys?.filter((k) => k.provider === 'soft').length ?? 0;
   return (
-    <div className="provider-grid" data-testid="providers">
-      <div className="card provider-card" data-provider="soft">
-        <div className="provider-head"><h2>{t('keysP.soft')}</h2><StatusBadge tone="ok">{t('keysP.active')}</StatusBadge></div>
-        <p className="muted small">{t('keysP.softDesc')}</p>
-        <div className="provider-stat"><strong>{keys ? soft : '—'}</strong> <span className="muted">{t('keysP.keysCount')}</span></div>
-      </div>
-      {(['sdf', 'pkcs11'] as const).map((p) => (
-        <div key={p} className="card provider-card" data-provider={p}>
-          <div className="provider-head"><h2>{t(p === 'sdf' ? 'keysP.sdf' : 'keysP.pkcs11')}</h2><StatusBadge tone="neutral">{t('keysP.cliOnly')}</StatusBadge></div>
-          <p className="muted small">{t(p === 'sdf' ? 'keysP.sdfDesc' : 'keysP.pkcs11Desc')}</p>
-          <code className="small provider-cmd">medsign key list --provider {p} --library {p === 'sdf' ? '/opt/vendor/libsdf.so' : '/usr/lib/softhsm/libsofthsm2.so'}</code>
+    <>
+      <div className="card table-card" data-testid="providers">
+        <div className="table-toolbar">
+          <div>
+            <h2 className="table-title">{t('prov.heading')}</h2>
+            <div className="muted small">{t('prov.configHint')}</div>
+          </div>
         </div>
-      ))}
-    </div>
+        <table className="data-table" aria-label={t('prov.heading')}>
+          <thead>
+            <tr>
+              <th scope="col">{t('prov.provider')}</th>
+              <th scope="col">{t('prov.library')}</th>
+              <th scope="col">{t('prov.status')}</th>
+              <th scope="col">{t('prov.keys')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {providers?.map((p) => (
+              <tr key={p.name} data-provider={p.name}>
+                <td><strong>{t(`prov.kind.${p.name}` as 'prov.kind.soft')}</strong><div className="muted small mono">{p.name}</div></td>
+                <td className="mono small">
+                  {p.library}
+                  {p.token && <div className="muted">{t('prov.token')}: {p.token}</div>}
+                </td>
+                <td>
+                  {p.reachable
+                    ? <StatusBadge tone="ok">{t('prov.reachable')}</StatusBadge>
+                    : <StatusBadge tone="bad">{t('prov.unreachable')}</StatusBadge>}
+                  {p.error && <div className="small mono" role="note">{p.error.code}: {p.error.message}</div>}
+                </td>
+                <td>{p.reachable ? p.key_count : '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {providers?.filter((p) => p.reachable).map((p) => <ProviderKeysPanel key={p.name} provider={p} onChanged={onChanged} />)}
+    </>
   );
 }

@@ -1,12 +1,18 @@
 // The console's strings: zh-CN first, English second. Keys are grouped by page.
+import { consoleEditEn, consoleEditZh } from './dictConsoleEdit';
 import { operationsEn, operationsZh } from './dictOperations';
+import { providersEn, providersZh } from './dictProviders';
 import { sealsEn, sealsZh } from './dictSeals';
+import { gapsEn, gapsZh } from './dictGaps';
 
 export type Lang = 'zh-CN' | 'en';
 
 const zh = {
   ...operationsZh,
   ...sealsZh,
+  ...consoleEditZh,
+  ...providersZh,
+  ...gapsZh,
   'app.title': 'MedSign 可信电子签名平台',
   'app.subtitle': '管理控制台',
   'lang.switch': 'English',
@@ -319,6 +325,9 @@ export type MessageKey = keyof typeof zh;
 const en: Record<MessageKey, string> = {
   ...operationsEn,
   ...sealsEn,
+  ...consoleEditEn,
+  ...providersEn,
+  ...gapsEn,
   'app.title': 'MedSign Trusted Signature Platform',
   'app.subtitle': 'Administration console',
   'lang.switch': '中文',

@@ -1,16 +1,30 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api } from '../api/client';
 import type { SystemStatus } from '../api/types';
+import { DashboardTimeCard } from '../components/DashboardTimeCard';
 import { EChart } from '../components/EChart';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { PageHeader } from '../components/PageHeader';
 import { StatusBadge } from '../components/StatusBadge';
 import { formatDuration, formatTime } from '../format';
 import { useI18n } from '../i18n/I18nContext';
+import type { MessageKey } from '../i18n/dict';
 import { parsePrometheus, routeStats, totalRequests, type RouteStats } from '../metrics/prometheus';
 
 const POLL_MS = 5000;
 const MAX_POINTS = 60;
+
+const WARNING_LABELS: Record<string, MessageKey> = {
+  certificate_expiry: 'dash.certExpiry',
+  crl_stale: 'gaps.dash.crlStale',
+  crl_expiring: 'gaps.dash.crlExpiring',
+  crl_fetch_failed: 'gaps.dash.crlFetchFailed',
+};
+
+function warningLabel(kind: string, t: (k: MessageKey) => string): string {
+  const key = WARNING_LABELS[kind];
+  return key ? t(key) : kind;
+}
 
 export function DashboardPage() {
   const { t, lang } = useI18n();
@@ -45,8 +59,10 @@ export function DashboardPage() {
 
   useEffect(() => {
     void load();
+    // A second reading soon after the first, so the rate chart has a point without waiting a whole poll.
+    const soon = window.setTimeout(() => void load(), 1000);
     const timer = window.setInterval(() => void load(), POLL_MS);
-    return () => window.clearInterval(timer);
+    return () => { window.clearTimeout(soon); window.clearInterval(timer); };
   }, [load]);
 
   const top = routes.slice(0, 10);
@@ -133,14 +149,18 @@ export function DashboardPage() {
             <ul className="warning-list">
               {status.warnings.map((w, i) => (
                 <li key={i}>
-                  <StatusBadge tone="warn">{w.kind === 'certificate_expiry' ? t('dash.certExpiry') : w.kind}</StatusBadge>{' '}
-                  {w.key} {w.not_after && <span className="muted">· {formatTime(w.not_after, lang)}</span>}
+                  <StatusBadge tone={w.kind === 'crl_stale' || w.kind === 'crl_fetch_failed' ? 'bad' : 'warn'}>
+                    {warningLabel(w.kind, t)}</StatusBadge>{' '}
+                  <span className="mono small">{w.key}</span>
+                  {w.not_after && <span className="muted"> · {formatTime(w.not_after, lang)}</span>}
+                  {w.detail && <span className="muted small"> · {w.detail}</span>}
                 </li>
               ))}
             </ul>
           )}
         </div>
       )}
+      <DashboardTimeCard />
       <div className="chart-grid">
         <div className="card">
           <h2>{t('dash.requestsByRoute')}</h2>

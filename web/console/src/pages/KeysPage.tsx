@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { api } from '../api/client';
+import { providersApi, type ProviderStatus } from '../api/providers';
 import type { KeyInfo } from '../api/types';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { PageHeader } from '../components/PageHeader';
@@ -7,6 +8,7 @@ import { StatusBadge } from '../components/StatusBadge';
 import { formatTime } from '../format';
 import { useI18n } from '../i18n/I18nContext';
 import { KeyProvidersCard } from '../components/KeyProvidersCard';
+import { KeyCertificateDialog } from './KeyCertificateDialog';
 
 const DAY = 86400_000;
 
@@ -14,7 +16,14 @@ export function KeysPage() {
   const { t, lang } = useI18n();
   const [keys, setKeys] = useState<KeyInfo[] | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const load = () => api.listKeys().then((r) => setKeys(r.keys), setError);
+  const [providers, setProviders] = useState<ProviderStatus[] | null>(null);
+  const [providerError, setProviderError] = useState<unknown>(null);
+  const [certOf, setCertOf] = useState<string | null>(null);
+  const loadProviders = () => providersApi.list().then((r) => { setProviders(r.providers); setProviderError(null); }, setProviderError);
+  const load = () => {
+    void loadProviders();
+    return api.listKeys().then((r) => setKeys(r.keys), setError);
+  };
   useEffect(() => void load(), []);
 
   const expiry = (k: KeyInfo) => {
@@ -30,7 +39,8 @@ export function KeysPage() {
       <PageHeader title={t('keys.heading')} intro={t('keys.intro')}
         actions={<button type="button" onClick={() => void load()}>{t('common.refresh')}</button>} />
       <ErrorNotice error={error} />
-      <KeyProvidersCard keys={keys} />
+      <ErrorNotice error={providerError} />
+      <KeyProvidersCard providers={providers} onChanged={() => void loadProviders()} />
       <div className="card table-card">
         <div className="table-toolbar"><h2 className="table-title">{t('keysP.softKeys')}</h2></div>
         <table className="data-table" aria-label={t('keys.heading')}>
@@ -43,10 +53,11 @@ export function KeysPage() {
               <th scope="col">{t('keys.validity')}</th>
               <th scope="col">{t('acct.status')}</th>
               <th scope="col">{t('keys.fingerprint')}</th>
+              <th scope="col">{t('common.actions')}</th>
             </tr>
           </thead>
           <tbody>
-            {keys?.length === 0 && <tr><td colSpan={7} className="empty">{t('keys.empty')}</td></tr>}
+            {keys?.length === 0 && <tr><td colSpan={8} className="empty">{t('keys.empty')}</td></tr>}
             {keys?.map((k) => (
               <tr key={k.name} data-key={k.name}>
                 <td><strong>{k.name}</strong><div className="muted small">{k.provider}</div></td>
@@ -60,11 +71,16 @@ export function KeysPage() {
                 <td className="mono small" title={k.certificate?.sha256}>
                   {k.certificate ? k.certificate.sha256.slice(0, 16) + '…' : '—'}
                 </td>
+                <td>
+                  {k.certificate && <button type="button" className="small-button" onClick={() => setCertOf(k.name)}
+                    aria-label={t('gaps.keyCert.title', { name: k.name })}>{t('gaps.keyCert.open')}</button>}
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       </div>
+      {certOf && <KeyCertificateDialog name={certOf} onClose={() => setCertOf(null)} />}
     </section>
   );
 }

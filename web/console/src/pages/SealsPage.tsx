@@ -10,6 +10,8 @@ import { formatTime } from '../format';
 import { useI18n } from '../i18n/I18nContext';
 import type { MessageKey } from '../i18n/dict';
 import { SealGrantsDialog } from './SealGrantsDialog';
+import { SealHistoryTimeline } from './SealHistoryTimeline';
+import { SealBatchDialog } from './SealBatchDialog';
 import { SealMakeDialog } from './SealMakeDialog';
 import { commonName } from './TrustAnchorsPanel';
 
@@ -30,6 +32,7 @@ export function SealsPage() {
   const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState('');
   const [making, setMaking] = useState(false);
+  const [batch, setBatch] = useState(false);
   const [details, setDetails] = useState<Seal | null>(null);
   const [action, setAction] = useState<Action | null>(null);
   const [granting, setGranting] = useState<Seal | null>(null);
@@ -55,6 +58,7 @@ export function SealsPage() {
       <PageHeader title={t('seals.heading')} intro={t('seals.intro')}
         actions={<>
           <button type="button" className="primary" onClick={() => setMaking(true)}><Icon name="plus" /> {t('seals.make')}</button>
+          <button type="button" onClick={() => setBatch(true)}>{t('gaps.batch.open')}</button>
           <button type="button" onClick={() => void load()}>{t('common.refresh')}</button>
         </>} />
       <ErrorNotice error={error} />
@@ -114,6 +118,8 @@ export function SealsPage() {
         </div>
       </div>
 
+      {batch && <SealBatchDialog onClose={() => setBatch(false)}
+        onDone={(n) => { setBatch(false); setNotice(t('gaps.batch.notice', { n })); void load(); }} />}
       {making && <SealMakeDialog onClose={() => setMaking(false)} onMade={(s) => { setMaking(false); done(s, 'seals.madeNotice'); }} />}
       {action && <LifecycleDialog action={action} onClose={() => setAction(null)} onDone={(s, key) => done(s, key)} />}
       {granting && <SealGrantsDialog seal={granting} onClose={() => setGranting(null)} />}
@@ -248,6 +254,7 @@ function SealDetailsDialog({ seal, onClose }: { seal: Seal; onClose(): void }) {
           </tbody>
         </table>
       </div>
+      <SealHistoryTimeline seal={seal} />
     </Dialog>
   );
 }

@@ -9,6 +9,7 @@ import { StatusBadge } from '../components/StatusBadge';
 import { formatTime } from '../format';
 import { useI18n } from '../i18n/I18nContext';
 import { useSession } from '../session/SessionContext';
+import { SvsAppDialog } from './SvsAppDialog';
 
 /** The signing service: business applications and server keys (operators), and the signing log (operators
  *  and audit roles). */
@@ -23,6 +24,8 @@ export function SigningPage() {
   const [filter, setFilter] = useState<SvsLogFilter>({});
   const [error, setError] = useState<unknown>(null);
   const [creating, setCreating] = useState(false);
+  const [editing, setEditing] = useState<SvsApp | null>(null);
+  const [notice, setNotice] = useState('');
   const [secret, setSecret] = useState<SvsApp | null>(null);
 
   const loadApps = useCallback(async () => {
@@ -64,6 +67,7 @@ export function SigningPage() {
           <button type="button" onClick={() => { void loadApps(); void loadLog(); }}>{t('common.refresh')}</button>
         </>} />
       <ErrorNotice error={error} />
+      {notice && <div className="notice notice-ok" role="status" data-testid="svs-notice">{notice}</div>}
 
       {operator && (
         <div className="card table-card">
@@ -75,20 +79,24 @@ export function SigningPage() {
                   <th scope="col">{t('svs.appName')}</th>
                   <th scope="col">{t('svs.allow')}</th>
                   <th scope="col">{t('svs.keys')}</th>
+                  <th scope="col">{t('gaps.svs.policy')}</th>
                   <th scope="col">{t('svs.state')}</th>
-                  <th scope="col" aria-label={t('svs.state')}></th>
+                  <th scope="col">{t('common.actions')}</th>
                 </tr>
               </thead>
               <tbody>
-                {apps?.length === 0 && <tr><td colSpan={5} className="empty">{t('svs.noApps')}</td></tr>}
+                {apps?.length === 0 && <tr><td colSpan={6} className="empty">{t('svs.noApps')}</td></tr>}
                 {apps?.map((a) => (
                   <tr key={a.id} data-app={a.name}>
                     <td><strong>{a.name}</strong><div className="muted small mono">{a.id}</div></td>
                     <td className="mono small">{a.allow.join(', ')}</td>
                     <td className="mono small">{a.keys.length ? a.keys.join(', ') : '—'}</td>
+                    <td className="small" data-testid="app-policy">{a.policy || t('gaps.svs.policyDefault')}</td>
                     <td>{a.enabled ? <StatusBadge tone="ok">{t('svs.enabled')}</StatusBadge>
                       : <StatusBadge tone="neutral">{t('svs.disabled')}</StatusBadge>}</td>
                     <td className="nowrap">
+                      <button type="button" className="small-button" onClick={() => setEditing(a)}
+                        aria-label={t('gaps.svs.editTitle', { name: a.name })}>{t('gaps.svs.edit')}</button>{' '}
                       <button type="button" className="small-button"
                         onClick={() => void act(() => api.svsSetEnabled(a.id, !a.enabled))}>
                         {a.enabled ? t('svs.disable') : t('svs.enable')}
@@ -171,8 +179,10 @@ export function SigningPage() {
         </div>
       </div>
 
-      {creating && <CreateAppDialog keys={keys ?? []} onClose={() => setCreating(false)}
-        onCreated={(a) => { setCreating(false); setSecret(a); void loadApps(); }} />}
+      {creating && <SvsAppDialog keys={keys ?? []} onClose={() => setCreating(false)}
+        onSaved={(a) => { setCreating(false); setSecret(a); void loadApps(); }} />}
+      {editing && <SvsAppDialog app={editing} keys={keys ?? []} onClose={() => setEditing(null)}
+        onSaved={(a) => { setEditing(null); setNotice(t('gaps.svs.saved', { name: a.name })); void loadApps(); }} />}
       {secret && (
         <Dialog title={t('svs.secretTitle')} onClose={() => setSecret(null)}
           footer={<button type="button" className="primary" onClick={() => setSecret(null)}>{t('common.close')}</button>}>
@@ -189,13 +199,23 @@ export function SigningPage() {
   );
 }
 
+/** Operation names as the signing log records them (a hint list; any text is accepted). */
+const SVS_OPERATIONS = ['sign_data', 'verify_data', 'sign_message', 'verify_message', 'sign_file', 'sign_file_cms',
+  'verify_file', 'verify_file_cms', 'hash', 'hash_init', 'hash_update', 'random', 'export_certificate', 'parse_certificate',
+  'validate_certificate', 'envelope_encrypt', 'envelope_decrypt'];
+
 function LogFilter({ apps, onSearch }: { apps: SvsApp[]; onSearch(f: SvsLogFilter): void }) {
   const { t } = useI18n();
   const [app, setApp] = useState('');
   const [result, setResult] = useState('');
+  const [operation, setOperation] = useState('');
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    onSearch({ app: app || undefined, result: result || undefined });
+    // datetime-local is the browser's local time; the server takes ISO 8601 UTC.
+    const iso = (v: string) => (v ? new Date(v).toISOString() : undefined);
+    onSearch({ app: app || undefined, result: result || undefined, operation: operation || undefined, from: iso(from), to: iso(to) });
   };
   return (
     <form className="filter-bar card" onSubmit={submit} aria-label={t('svs.log')}>
@@ -213,64 +233,24 @@ function LogFilter({ apps, onSearch }: { apps: SvsApp[]; onSearch(f: SvsLogFilte
           <option value="invalid">invalid</option>
         </select>
       </div>
+      <div className="field">
+        <label htmlFor="svs-operation">{t('svs.operation')}</label>
+        <input id="svs-operation" list="svs-operations" value={operation} onChange={(e) => setOperation(e.target.value)} />
+        <datalist id="svs-operations">
+          {SVS_OPERATIONS.map((o) => <option key={o} value={o} />)}
+        </datalist>
+      </div>
+      <div className="field">
+        <label htmlFor="svs-from">{t('gaps.svs.from')}</label>
+        <input id="svs-from" type="datetime-local" value={from} onChange={(e) => setFrom(e.target.value)} />
+      </div>
+      <div className="field">
+        <label htmlFor="svs-to">{t('gaps.svs.to')}</label>
+        <input id="svs-to" type="datetime-local" value={to} onChange={(e) => setTo(e.target.value)} />
+      </div>
       <div className="filter-actions">
         <button type="submit" className="primary">{t('svs.search')}</button>
       </div>
     </form>
-  );
-}
-
-function CreateAppDialog({ keys, onClose, onCreated }: {
-  keys: SvsKey[];
-  onClose(): void;
-  onCreated(a: SvsApp): void;
-}) {
-  const { t } = useI18n();
-  const [name, setName] = useState('');
-  const [allow, setAllow] = useState('127.0.0.1/32\n::1/128');
-  const [chosen, setChosen] = useState<number[]>([]);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    try {
-      const lines = allow.split(/\s+/).map((s) => s.trim()).filter(Boolean);
-      onCreated(await api.svsCreateApp({ name, allow: lines, keys: chosen }));
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <Dialog title={t('svs.add')} onClose={onClose}>
-      <form onSubmit={(e) => void submit(e)} aria-label={t('svs.add')}>
-        <div className="field">
-          <label htmlFor="app-name">{t('svs.appName')}</label>
-          <input id="app-name" required maxLength={128} value={name} onChange={(e) => setName(e.target.value)} />
-        </div>
-        <div className="field">
-          <label htmlFor="app-allow">{t('svs.allow')}</label>
-          <textarea id="app-allow" rows={3} value={allow} onChange={(e) => setAllow(e.target.value)} />
-          <div className="muted small">{t('svs.allowHint')}</div>
-        </div>
-        <fieldset className="key-fieldset">
-          <legend>{t('svs.keys')}</legend>
-          {keys.map((k) => (
-            <label key={k.index} className="check-row">
-              <input type="checkbox" checked={chosen.includes(k.index)}
-                onChange={(e) => setChosen(e.target.checked ? [...chosen, k.index] : chosen.filter((i) => i !== k.index))} />
-              {' '}{k.index} · {k.name} ({k.algorithm.toUpperCase()})
-            </label>
-          ))}
-        </fieldset>
-        <ErrorNotice error={error} />
-        <div className="form-actions">
-          <button type="button" onClick={onClose}>{t('common.cancel')}</button>
-          <button type="submit" className="primary" disabled={busy}>{t('svs.create')}</button>
-        </div>
-      </form>
-    </Dialog>
   );
 }

@@ -11,7 +11,8 @@ import { downloadText, formatTime } from '../format';
 import { useI18n } from '../i18n/I18nContext';
 import { useSession } from '../session/SessionContext';
 import type { MessageKey } from '../i18n/dict';
-import { TsaCaCertificatesCard, TsaGenerateDialog, TsaImportDialog, downloadTsaCsr } from '../components/TsaUnitAdmin';
+import { TsaCaCertificatesCard, TsaImportDialog, downloadTsaCsr } from '../components/TsaUnitAdmin';
+import { ProviderTsaGenerateDialog } from '../components/ProviderTsaGenerateDialog';
 
 const PAGE_SIZE = 20;
 const DAY = 86400_000;
@@ -140,7 +141,7 @@ export function TimestampsPage() {
       </div>
 
       <TsaCaCertificatesCard operator={operator} />
-      {generating && <TsaGenerateDialog existing={(units ?? []).map((u) => u.name)} onClose={() => setGenerating(false)}
+      {generating && <ProviderTsaGenerateDialog existing={(units ?? []).map((u) => u.name)} onClose={() => setGenerating(false)}
         onDone={(name) => { setAdminNotice({ key: 'tsaAdmin.generated', name }); void loadUnits(); }} />}
       {importFor && <TsaImportDialog unit={importFor} onClose={() => setImportFor(null)}
         onDone={() => { setAdminNotice({ key: 'tsaAdmin.installed', name: importFor }); setImportFor(null); void loadUnits(); }} />}

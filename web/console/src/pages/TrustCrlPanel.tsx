@@ -9,6 +9,7 @@ import { StatusBadge } from '../components/StatusBadge';
 import { formatTime } from '../format';
 import { useI18n } from '../i18n/I18nContext';
 import { commonName } from './TrustAnchorsPanel';
+import { TrustCrlSourceDialog } from './TrustCrlSourceDialog';
 
 function interval(s: number, lang: string): string {
   const zh = lang !== 'en';
@@ -17,7 +18,7 @@ function interval(s: number, lang: string): string {
   return zh ? `每 ${Math.round(s / 60)} 分钟` : `every ${Math.round(s / 60)} min`;
 }
 
-/** CRL sources (schedule, last fetch, status, next fetch; fetch now) and the CRLs held (manual upload). */
+/** CRL sources (schedule, last fetch, status, next fetch; fetch now, edit, remove) and the CRLs held (manual upload). */
 export function TrustCrlPanel() {
   const { t, lang } = useI18n();
   const [sources, setSources] = useState<CrlSource[] | null>(null);
@@ -25,6 +26,7 @@ export function TrustCrlPanel() {
   const [cas, setCas] = useState<PkiCertificate[]>([]);
   const [error, setError] = useState<unknown>(null);
   const [adding, setAdding] = useState(false);
+  const [editing, setEditing] = useState<CrlSource | null>(null);
   const [uploading, setUploading] = useState(false);
   const [removing, setRemoving] = useState<CrlSource | null>(null);
   const [busy, setBusy] = useState<number | null>(null);
@@ -97,6 +99,7 @@ export function TrustCrlPanel() {
                   <td><strong>{caName(s.ca_fingerprint)}</strong></td>
                   <td className="mono small clip" title={s.url}>{s.url}</td>
                   <td className="nowrap small">{interval(s.interval_s, lang)}
+                    <div className="muted">{t('trust.timeoutShort', { s: s.timeout_ms / 1000 })}</div>
                     <div>{s.enabled ? <StatusBadge tone="info">{t('svs.enabled')}</StatusBadge> : <StatusBadge tone="neutral">{t('svs.disabled')}</StatusBadge>}</div></td>
                   <td className="small">{formatTime(s.last_fetch_at ?? undefined, lang)}<div>{status(s)}</div>
                     {s.last_error && <div className="error-text small" data-testid="fetch-error">{s.last_error}</div>}</td>
@@ -107,6 +110,7 @@ export function TrustCrlPanel() {
                       <button type="button" className="small-button" disabled={busy === s.id} onClick={() => void fetchNow(s)}>
                         {busy === s.id ? t('trust.fetching') : t('trust.fetchNow')}
                       </button>
+                      <button type="button" className="small-button" onClick={() => setEditing(s)}>{t('trust.edit')}</button>
                       <button type="button" className="small-button" onClick={() => void toggle(s)}>{s.enabled ? t('svs.disable') : t('svs.enable')}</button>
                       <button type="button" className="small-button danger-outline" onClick={() => setRemoving(s)}>{t('trust.remove')}</button>
                     </div>
@@ -156,7 +160,10 @@ export function TrustCrlPanel() {
         </div>
       </div>
 
-      {adding && <SourceDialog cas={cas} onClose={() => setAdding(false)} onDone={() => { setAdding(false); void load(); }} />}
+      {(adding || editing) && <TrustCrlSourceDialog source={editing} cas={cas}
+        caSelect={(value, onChange) => <CaSelect id="src-ca" cas={cas} value={value} onChange={onChange} />}
+        onClose={() => { setAdding(false); setEditing(null); }}
+        onDone={() => { setAdding(false); setEditing(null); void load(); }} />}
       {uploading && <UploadDialog cas={cas} onClose={() => setUploading(false)} onDone={() => { setUploading(false); void load(); }} />}
       {removing && (
         <ConfirmDialog title={t('trust.removeSource')} danger confirmLabel={t('trust.remove')} onClose={() => setRemoving(null)}
@@ -177,56 +184,6 @@ function CaSelect({ id, cas, value, onChange, optional }: {
       {optional && <option value="">{t('trust.caAuto')}</option>}
       {cas.map((c) => <option key={c.fingerprint} value={c.fingerprint}>{commonName(c.subject)} ({c.fingerprint.slice(0, 8)}…)</option>)}
     </select>
-  );
-}
-
-function SourceDialog({ cas, onClose, onDone }: { cas: PkiCertificate[]; onClose(): void; onDone(): void }) {
-  const { t } = useI18n();
-  const [ca, setCa] = useState(cas[0]?.fingerprint ?? '');
-  const [url, setUrl] = useState('http://');
-  const [hours, setHours] = useState(6);
-  const [timeout, setTimeoutS] = useState(10);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      await ops.addCrlSource({ ca_fingerprint: ca, url: url.trim(), interval_s: Math.round(hours * 3600), timeout_ms: timeout * 1000, enabled: true });
-      onDone();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <Dialog title={t('trust.addSource')} onClose={onClose}
-      footer={<>
-        <button type="button" onClick={onClose}>{t('common.cancel')}</button>
-        <button type="button" className="primary" disabled={busy || !/^(https?|ldap):\/\/.+/.test(url.trim())} onClick={() => void submit()}>{t('trust.add')}</button>
-      </>}>
-      <div className="field">
-        <label htmlFor="src-ca">{t('trust.ca')}</label>
-        <CaSelect id="src-ca" cas={cas} value={ca} onChange={setCa} />
-      </div>
-      <div className="field">
-        <label htmlFor="src-url">{t('trust.url')}</label>
-        <input id="src-url" className="mono" value={url} onChange={(e) => setUrl(e.target.value)} />
-        <div className="muted small">{t('trust.urlHint')}</div>
-      </div>
-      <div className="form-grid">
-        <div className="field">
-          <label htmlFor="src-hours">{t('trust.intervalHours')}</label>
-          <input id="src-hours" type="number" min={0.1} step={0.5} value={hours} onChange={(e) => setHours(Number(e.target.value))} />
-        </div>
-        <div className="field">
-          <label htmlFor="src-timeout">{t('trust.timeoutS')}</label>
-          <input id="src-timeout" type="number" min={1} max={120} value={timeout} onChange={(e) => setTimeoutS(Number(e.target.value))} />
-        </div>
-      </div>
-      <ErrorNotice error={error} />
-    </Dialog>
   );
 }
 

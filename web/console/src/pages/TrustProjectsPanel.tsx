@@ -1,8 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
-import {
-  CRL_FAILURES, LIST_MODES, ops, PURPOSES, REVOCATION_MODES, type PkiCertificate, type PkiPolicy, type PkiProject,
-} from '../api/operations';
+import { ops, type PkiCertificate, type PkiPolicy, type PkiProject } from '../api/operations';
 import { CertificateInput } from '../components/CertificateInput';
+import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Dialog } from '../components/Dialog';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { Icon } from '../components/Icon';
@@ -10,8 +9,13 @@ import { StatusBadge } from '../components/StatusBadge';
 import { useI18n } from '../i18n/I18nContext';
 import type { MessageKey } from '../i18n/dict';
 import { commonName } from './TrustAnchorsPanel';
+import { TrustPolicyDialog } from './TrustPolicyDialog';
+import { TrustProjectDialog } from './TrustProjectDialog';
 
-/** Projects (anchors, purpose, revocation, white/black list) and the verification policies that combine them. */
+/**
+ * Projects (anchors, purpose, revocation, white/black list) and the verification policies that combine them:
+ * create, edit, delete (the server refuses to delete a project a policy uses, and says which).
+ */
 export function TrustProjectsPanel() {
   const { t } = useI18n();
   const [projects, setProjects] = useState<PkiProject[] | null>(null);
@@ -21,6 +25,7 @@ export function TrustProjectsPanel() {
   const [editProject, setEditProject] = useState<PkiProject | 'new' | null>(null);
   const [editPolicy, setEditPolicy] = useState<PkiPolicy | 'new' | null>(null);
   const [listOf, setListOf] = useState<string | null>(null);
+  const [deleting, setDeleting] = useState<{ kind: 'project' | 'policy'; name: string } | null>(null);
   const load = useCallback(async () => {
     try {
       const [p, q, a] = await Promise.all([ops.projects(), ops.policies(), ops.anchors()]);
@@ -72,6 +77,8 @@ export function TrustProjectsPanel() {
                     <div className="row-actions">
                       <button type="button" className="small-button" onClick={() => setEditProject(p)}>{t('trust.edit')}</button>
                       <button type="button" className="small-button" onClick={() => setListOf(p.name)}>{t('trust.manageList')}</button>
+                      <button type="button" className="small-button danger-outline"
+                        onClick={() => setDeleting({ kind: 'project', name: p.name })}>{t('trust.delete')}</button>
                     </div>
                   </td>
                 </tr>
@@ -102,166 +109,50 @@ export function TrustProjectsPanel() {
                 <td><strong className="mono">{p.name}</strong><div className="muted small">{p.description}</div></td>
                 <td className="mono small">{p.projects.join(', ')}</td>
                 <td>{t(`trust.crlFailure.${p.crl_failure}` as MessageKey)}</td>
-                <td><button type="button" className="small-button" onClick={() => setEditPolicy(p)}>{t('trust.edit')}</button></td>
+                <td>
+                  <div className="row-actions">
+                    <button type="button" className="small-button" onClick={() => setEditPolicy(p)}>{t('trust.edit')}</button>
+                    <button type="button" className="small-button danger-outline"
+                      onClick={() => setDeleting({ kind: 'policy', name: p.name })}>{t('trust.delete')}</button>
+                  </div>
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       </div>
 
-      {editProject && <ProjectDialog project={editProject === 'new' ? null : editProject} anchors={anchors}
+      {editProject && <TrustProjectDialog project={editProject === 'new' ? null : editProject} anchors={anchors}
         onClose={() => setEditProject(null)} onSaved={() => { setEditProject(null); void load(); }} />}
-      {editPolicy && <PolicyDialog policy={editPolicy === 'new' ? null : editPolicy} projects={projects ?? []}
+      {editPolicy && <TrustPolicyDialog policy={editPolicy === 'new' ? null : editPolicy} projects={projects ?? []}
         onClose={() => setEditPolicy(null)} onSaved={() => { setEditPolicy(null); void load(); }} />}
       {listOf && projects && <ListDialog project={projects.find((p) => p.name === listOf)!}
         onClose={() => setListOf(null)} onChanged={() => void load()} />}
+      {deleting && <DeleteDialog target={deleting} policies={policies ?? []} onClose={() => setDeleting(null)} onDeleted={load} />}
     </>
   );
 }
 
-function ProjectDialog({ project, anchors, onClose, onSaved }: {
-  project: PkiProject | null;
-  anchors: PkiCertificate[];
+/** Asks before deleting a project or policy; the server's refusal (e.g. a policy uses the project) shows in place. */
+function DeleteDialog({ target, policies, onClose, onDeleted }: {
+  target: { kind: 'project' | 'policy'; name: string };
+  policies: PkiPolicy[];
   onClose(): void;
-  onSaved(): void;
+  onDeleted(): Promise<void>;
 }) {
   const { t } = useI18n();
-  const [p, setP] = useState<PkiProject>(project ?? {
-    name: '', description: '', anchors: [], purpose: 'document_signing', revocation: 'crl_best_effort',
-    crl_grace_ms: 0, list_mode: 'none', list: [], max_path_length: 8,
-  });
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const set = (patch: Partial<PkiProject>) => setP({ ...p, ...patch });
-  const save = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      const { list: _list, ...body } = p;
-      void _list;
-      await (project ? ops.updateProject(body) : ops.createProject(body));
-      onSaved();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const project = target.kind === 'project';
+  const users = project ? policies.filter((p) => p.projects.includes(target.name)).map((p) => p.name) : [];
   return (
-    <Dialog title={project ? t('trust.editProject', { name: project.name }) : t('trust.newProject')} wide onClose={onClose}
-      footer={<>
-        <button type="button" onClick={onClose}>{t('common.cancel')}</button>
-        <button type="button" className="primary" disabled={busy || !p.name || p.anchors.length === 0} onClick={() => void save()}>{t('common.save')}</button>
-      </>}>
-      <div className="form-grid">
-        <div className="field">
-          <label htmlFor="proj-name">{t('trust.name')}</label>
-          <input id="proj-name" value={p.name} disabled={!!project} maxLength={64} pattern="[A-Za-z0-9_.\-]+"
-            onChange={(e) => set({ name: e.target.value })} />
-        </div>
-        <div className="field">
-          <label htmlFor="proj-desc">{t('trust.description')}</label>
-          <input id="proj-desc" value={p.description} onChange={(e) => set({ description: e.target.value })} />
-        </div>
-        <div className="field">
-          <label htmlFor="proj-purpose">{t('trust.purpose')}</label>
-          <select id="proj-purpose" value={p.purpose} onChange={(e) => set({ purpose: e.target.value as PkiProject['purpose'] })}>
-            {PURPOSES.map((x) => <option key={x} value={x}>{t(`trust.purpose.${x}` as MessageKey)}</option>)}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="proj-rev">{t('trust.revocation')}</label>
-          <select id="proj-rev" value={p.revocation} onChange={(e) => set({ revocation: e.target.value as PkiProject['revocation'] })}>
-            {REVOCATION_MODES.map((x) => <option key={x} value={x}>{t(`trust.revocation.${x}` as MessageKey)}</option>)}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="proj-list">{t('trust.listMode')}</label>
-          <select id="proj-list" value={p.list_mode} onChange={(e) => set({ list_mode: e.target.value as PkiProject['list_mode'] })}>
-            {LIST_MODES.map((x) => <option key={x} value={x}>{t(`trust.list.${x}` as MessageKey)}</option>)}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="proj-grace">{t('trust.grace')}</label>
-          <input id="proj-grace" type="number" min={0} value={Math.round(p.crl_grace_ms / 60000)}
-            onChange={(e) => set({ crl_grace_ms: Math.max(0, Number(e.target.value)) * 60000 })} />
-        </div>
-        <div className="field">
-          <label htmlFor="proj-path">{t('trust.maxPath')}</label>
-          <input id="proj-path" type="number" min={2} max={16} value={p.max_path_length}
-            onChange={(e) => set({ max_path_length: Number(e.target.value) })} />
-        </div>
-      </div>
-      <fieldset className="key-fieldset">
-        <legend>{t('trust.anchors')}</legend>
-        {anchors.length === 0 && <p className="muted small">{t('trust.noAnchors')}</p>}
-        {anchors.map((a) => (
-          <label key={a.fingerprint} className="check-row">
-            <input type="checkbox" checked={p.anchors.includes(a.fingerprint)}
-              onChange={(e) => set({ anchors: e.target.checked ? [...p.anchors, a.fingerprint] : p.anchors.filter((f) => f !== a.fingerprint) })} />
-            {' '}{commonName(a.subject)} <span className="muted small mono">{a.fingerprint.slice(0, 12)}…</span>
-          </label>
-        ))}
-      </fieldset>
-      <ErrorNotice error={error} />
-    </Dialog>
-  );
-}
-
-function PolicyDialog({ policy, projects, onClose, onSaved }: {
-  policy: PkiPolicy | null;
-  projects: PkiProject[];
-  onClose(): void;
-  onSaved(): void;
-}) {
-  const { t } = useI18n();
-  const [p, setP] = useState<PkiPolicy>(policy ?? { name: '', description: '', projects: [], crl_failure: 'project' });
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const save = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      await (policy ? ops.updatePolicy(p) : ops.createPolicy(p));
-      onSaved();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <Dialog title={policy ? t('trust.editPolicy', { name: policy.name }) : t('trust.newPolicy')} onClose={onClose}
-      footer={<>
-        <button type="button" onClick={onClose}>{t('common.cancel')}</button>
-        <button type="button" className="primary" disabled={busy || !p.name || p.projects.length === 0} onClick={() => void save()}>{t('common.save')}</button>
-      </>}>
-      <div className="field">
-        <label htmlFor="pol-name">{t('trust.name')}</label>
-        <input id="pol-name" value={p.name} disabled={!!policy} onChange={(e) => setP({ ...p, name: e.target.value })} />
-      </div>
-      <div className="field">
-        <label htmlFor="pol-desc">{t('trust.description')}</label>
-        <input id="pol-desc" value={p.description} onChange={(e) => setP({ ...p, description: e.target.value })} />
-      </div>
-      <div className="field">
-        <label htmlFor="pol-crl">{t('trust.crlFailure')}</label>
-        <select id="pol-crl" value={p.crl_failure} onChange={(e) => setP({ ...p, crl_failure: e.target.value as PkiPolicy['crl_failure'] })}>
-          {CRL_FAILURES.map((x) => <option key={x} value={x}>{t(`trust.crlFailure.${x}` as MessageKey)}</option>)}
-        </select>
-      </div>
-      <fieldset className="key-fieldset">
-        <legend>{t('trust.projects')}</legend>
-        {projects.map((x) => (
-          <label key={x.name} className="check-row">
-            <input type="checkbox" checked={p.projects.includes(x.name)}
-              onChange={(e) => setP({ ...p, projects: e.target.checked ? [...p.projects, x.name] : p.projects.filter((n) => n !== x.name) })} />
-            {' '}<span className="mono">{x.name}</span> <span className="muted small">{x.description}</span>
-          </label>
-        ))}
-      </fieldset>
-      <ErrorNotice error={error} />
-    </Dialog>
+    <ConfirmDialog title={t(project ? 'trust.deleteProject' : 'trust.deletePolicy')} danger confirmLabel={t('trust.delete')}
+      onClose={onClose}
+      onConfirm={async () => {
+        await (project ? ops.removeProject(target.name) : ops.removePolicy(target.name));
+        await onDeleted();
+      }}>
+      <p>{t(project ? 'trust.deleteProjectConfirm' : 'trust.deletePolicyConfirm', { name: target.name })}</p>
+      {users.length > 0 && <p className="notice notice-warn" data-testid="project-in-use">{t('trust.deleteProjectUsedBy', { policies: users.join('、') })}</p>}
+    </ConfirmDialog>
   );
 }
 
