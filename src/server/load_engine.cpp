@@ -112,6 +112,31 @@ Latency summarize(std::vector<std::uint32_t>& s) {
   return l;
 }
 
+Result<BoundRate> measure_bound(int threads, double seconds, const std::function<std::function<bool()>(int)>& make_op,
+                                const std::string& what_failed) {
+  threads = std::max(1, threads);
+  std::vector<std::function<bool()>> ops;
+  for (int i = 0; i < threads; ++i) ops.push_back(make_op(i));
+  std::atomic<std::uint64_t> done{0}, failed{0};
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + std::chrono::microseconds(static_cast<std::int64_t>(seconds * 1e6));
+  std::vector<std::thread> pool;
+  for (int i = 0; i < threads; ++i) {
+    pool.emplace_back([&, i] {
+      std::uint64_t n = 0, bad = 0;
+      while (std::chrono::steady_clock::now() < deadline) ops[static_cast<std::size_t>(i)]() ? ++n : ++bad;
+      done += n;
+      failed += bad;
+    });
+  }
+  for (auto& t : pool) t.join();
+  if (failed > 0) return Error(Errc::internal, what_failed);
+  BoundRate r;
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  r.per_s = static_cast<double>(done.load()) / r.seconds;
+  return r;
+}
+
 void run_io(asio::io_context& ioc, int threads) {
   std::vector<std::thread> pool;
   for (int i = 1; i < std::max(1, threads); ++i) pool.emplace_back([&] { ioc.run(); });

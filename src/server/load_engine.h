@@ -77,6 +77,15 @@ struct Latency {
 };
 Latency summarize(std::vector<std::uint32_t>& samples_us);
 
+// The in-process bound a load is compared with: `threads` threads, each running the operation make_op(i)
+// gives it (built once per thread, outside the timing) over and over for `seconds`. Returns the rate of
+// operations per second; internal (with `what_failed`) when any operation failed.
+struct BoundRate {
+  double seconds = 0, per_s = 0;
+};
+Result<BoundRate> measure_bound(int threads, double seconds, const std::function<std::function<bool()>(int)>& make_op,
+                                const std::string& what_failed);
+
 // Runs `ioc` on `threads` threads (the caller's among them) until it has no work left.
 void run_io(boost::asio::io_context& ioc, int threads);
 

@@ -270,25 +270,15 @@ Result<Bound> crypto_bound(const std::string& op, const std::string& alg, int th
   b.op = op;
   b.alg = alg;
   b.threads = std::max(1, threads);
-  std::atomic<std::uint64_t> done{0}, failed{0};
-  auto start = Clock::now();
-  auto deadline = start + std::chrono::microseconds(static_cast<std::int64_t>(seconds * 1e6));
-  std::vector<std::thread> pool;
-  for (int i = 0; i < b.threads; ++i) {
-    pool.emplace_back([&] {
-      std::uint64_t n = 0, bad = 0;
-      while (Clock::now() < deadline) {
-        bool good = op == "sign" ? signer.sign(data).ok() : verifier.verify(data, signature).ok();
-        good ? ++n : ++bad;
-      }
-      done += n;
-      failed += bad;
-    });
-  }
-  for (auto& t : pool) t.join();
-  if (failed > 0) return Error(Errc::internal, "the in-process bound saw failed operations");
-  b.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  b.ops_per_s = static_cast<double>(done.load()) / b.seconds;
+  MEDSIGN_ASSIGN(load_engine::BoundRate rate, load_engine::measure_bound(
+                                           b.threads, seconds,
+                                           [&](int) -> std::function<bool()> {
+                                             if (op == "sign") return [&] { return signer.sign(data).ok(); };
+                                             return [&] { return verifier.verify(data, signature).ok(); };
+                                           },
+                                           "the in-process bound saw failed operations"));
+  b.seconds = rate.seconds;
+  b.ops_per_s = rate.per_s;
   return b;
 }
 

@@ -338,29 +338,19 @@ Result<Bound> signing_bound(crypto::KeyType key, cms::DigestAlgorithm alg, int t
   Bound b;
   b.key = std::string(crypto::key_type_name(key));
   b.threads = std::max(1, threads);
-  std::atomic<std::uint64_t> done{0}, failed{0};
-  auto start = Clock::now();
-  auto deadline = start + std::chrono::microseconds(static_cast<std::int64_t>(seconds * 1e6));
-  std::vector<std::thread> pool;
-  for (int i = 0; i < b.threads; ++i) {
-    pool.emplace_back([&, i] {
-      tsp::TimeStampRequest q;
-      q.imprint = {alg, Bytes(cms::digest_size(alg), static_cast<std::uint8_t>(i))};
-      q.nonce = Bytes{0x12, 0x34, 0x56, 0x78, 0x11, 0x22, 0x33, 0x44};
-      Bytes der = tsp::encode_request(q).value();
-      std::uint64_t n = 0, bad = 0;
-      while (Clock::now() < deadline) {
-        auto r = issuer.respond(unit, der, unix_millis());
-        r.granted ? ++n : ++bad;
-      }
-      done += n;
-      failed += bad;
-    });
-  }
-  for (auto& t : pool) t.join();
-  if (failed > 0) return Error(Errc::internal, "the in-process bound saw refused requests");
-  b.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  b.tokens_per_s = static_cast<double>(done.load()) / b.seconds;
+  MEDSIGN_ASSIGN(load_engine::BoundRate rate,
+                 load_engine::measure_bound(
+                     b.threads, seconds,
+                     [&](int i) -> std::function<bool()> {
+                       tsp::TimeStampRequest q;
+                       q.imprint = {alg, Bytes(cms::digest_size(alg), static_cast<std::uint8_t>(i))};
+                       q.nonce = Bytes{0x12, 0x34, 0x56, 0x78, 0x11, 0x22, 0x33, 0x44};
+                       auto der = std::make_shared<const Bytes>(tsp::encode_request(q).value());
+                       return [&issuer, &unit, der] { return issuer.respond(unit, *der, unix_millis()).granted; };
+                     },
+                     "the in-process bound saw refused requests"));
+  b.seconds = rate.seconds;
+  b.tokens_per_s = rate.per_s;
   return b;
 }
 

@@ -84,5 +84,10 @@ describe('dashboard warnings and services (operator)', () => {
     for (const s of ['HTTP', 'HTTPS', 'TSA', 'SVS', 'SNTP']) await page.getByTestId('status-cards').getByText(`${s} · 运行中`).waitFor();
     await shot(page, 'gaps-dashboard-warnings');
     page.assertNoErrors();
+
+    // The e2e tests share one server: leave the trust store as this test found it.
+    const del = async (path) => (await page.request.delete(env.base + path, { headers: { 'X-CSRF-Token': csrf } })).status();
+    assert.equal(await del(`/api/v1/pki/crl-sources/${src.body.id}`), 200);
+    assert.equal(await del(`/api/v1/pki/anchors/${anchor.body.items[0].fingerprint}`), 200);
   });
 });
