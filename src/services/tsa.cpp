@@ -10,27 +10,58 @@
 
 namespace medsign::services {
 
+namespace {
+crypto::SignatureAlg signature_alg_of(crypto::KeyType t) {
+  return t == crypto::KeyType::sm2          ? crypto::SignatureAlg::sm2_sm3
+         : t == crypto::KeyType::ecdsa_p256 ? crypto::SignatureAlg::ecdsa_p256_sha256
+                                            : crypto::SignatureAlg::rsa_pkcs1_sha256;
+}
+}  // namespace
+
 Result<cms::SignFunction> sign_function_for(const crypto::EvpKey& key) {
   // The unsealed key moves into the crypto layer's Signer (SM2 through our fast SM2, with Z of the default ID).
-  crypto::SignatureAlg alg = key.type() == crypto::KeyType::sm2          ? crypto::SignatureAlg::sm2_sm3
-                             : key.type() == crypto::KeyType::ecdsa_p256 ? crypto::SignatureAlg::ecdsa_p256_sha256
-                                                                         : crypto::SignatureAlg::rsa_pkcs1_sha256;
+  crypto::SignatureAlg alg = signature_alg_of(key.type());
   MEDSIGN_ASSIGN(SecretBytes der, key.private_der());
   MEDSIGN_ASSIGN(auto pair, crypto::KeyPair::from_pkcs8(der.view()));
   MEDSIGN_ASSIGN(auto signer, crypto::Signer::create(alg, pair));
   return cms::SignFunction([signer](ByteView tbs) { return signer.sign(tbs); });
 }
 
-Status create_dev_tsa_unit(crypto::SoftKeyStore& keys, const std::string& unit, crypto::KeyType type) {
+Result<std::string> issue_dev_tsa_certificate(const crypto::SoftKeyStore& keys, const std::string& unit,
+                                              const crypto::EvpKey& key) {
   MEDSIGN_ASSIGN(crypto::EvpKey ca_key, keys.get("dev-ca"));
   MEDSIGN_ASSIGN(std::string ca_pem, keys.certificate("dev-ca"));
-  MEDSIGN_ASSIGN(crypto::EvpKey key, crypto::EvpKey::generate(type));
   crypto::CertSpec spec;
   spec.common_name = "MedSign TSA " + unit;
   spec.organization = "MedSign";
   spec.profile = crypto::CertProfile::timestamping;
   spec.days = 1825;
-  MEDSIGN_ASSIGN(std::string pem, crypto::issue_certificate(key, spec, ca_key, ca_pem));
+  return crypto::issue_certificate(key, spec, ca_key, ca_pem);
+}
+
+Result<tsp::TimestampUnit> assemble_tsa_unit(const std::string& unit, const std::string& pem,
+                                             const std::vector<pki::Certificate>& dev_ca, crypto::SignatureAlg alg,
+                                             cms::SignFunction sign) {
+  MEDSIGN_ASSIGN(auto certs, pki::Certificate::parse_pem(pem));
+  if (certs.empty()) return Error(Errc::config_invalid, "TSA unit " + unit + " has no certificate");
+  tsp::TimestampUnit u;
+  u.name = unit;
+  u.certificate = certs.front();
+  for (std::size_t i = 1; i < certs.size(); ++i) u.chain.push_back(certs[i].der());
+  if (certs.size() == 1)  // no chain stored with the certificate: certified by the development CA
+    for (auto& c : dev_ca) u.chain.push_back(c.der());
+  const bool sm2 = alg == crypto::SignatureAlg::sm2_sm3;
+  u.signature = sm2 ? cms::SignatureAlgorithm::sm2
+                    : alg == crypto::SignatureAlg::rsa_pkcs1_sha256 ? cms::SignatureAlgorithm::rsa_pkcs1
+                                                                    : cms::SignatureAlgorithm::ecdsa;
+  u.digest = sm2 ? cms::DigestAlgorithm::sm3 : cms::DigestAlgorithm::sha256;
+  u.sign = std::move(sign);
+  return u;
+}
+
+Status create_dev_tsa_unit(crypto::SoftKeyStore& keys, const std::string& unit, crypto::KeyType type) {
+  MEDSIGN_ASSIGN(crypto::EvpKey key, crypto::EvpKey::generate(type));
+  MEDSIGN_ASSIGN(std::string pem, issue_dev_tsa_certificate(keys, unit, key));
   MEDSIGN_TRY(keys.put("tsa-" + unit, key));
   return keys.put_certificate("tsa-" + unit, pem);
 }
@@ -48,21 +79,8 @@ Result<std::map<std::string, tsp::TimestampUnit>> load_units(const crypto::SoftK
     std::string unit = name.substr(4);
     MEDSIGN_ASSIGN(crypto::EvpKey key, keys.get(name));
     MEDSIGN_ASSIGN(std::string pem, keys.certificate(name));
-    MEDSIGN_ASSIGN(auto certs, pki::Certificate::parse_pem(pem));
-    if (certs.empty()) return Error(Errc::config_invalid, "TSA unit " + unit + " has no certificate");
-    tsp::TimestampUnit u;
-    u.name = unit;
-    u.certificate = certs.front();
-    for (std::size_t i = 1; i < certs.size(); ++i) u.chain.push_back(certs[i].der());
-    if (certs.size() == 1)  // no chain stored with the certificate: certified by the development CA
-      for (auto& c : ca) u.chain.push_back(c.der());
-    bool sm2 = key.type() == crypto::KeyType::sm2;
-    u.signature = sm2 ? cms::SignatureAlgorithm::sm2
-                      : key.type() == crypto::KeyType::rsa2048 ? cms::SignatureAlgorithm::rsa_pkcs1
-                                                                : cms::SignatureAlgorithm::ecdsa;
-    u.digest = sm2 ? cms::DigestAlgorithm::sm3 : cms::DigestAlgorithm::sha256;
-    MEDSIGN_ASSIGN(u.sign, sign_function_for(key));
-    units[unit] = std::move(u);
+    MEDSIGN_ASSIGN(cms::SignFunction sign, sign_function_for(key));
+    MEDSIGN_ASSIGN(units[unit], assemble_tsa_unit(unit, pem, ca, signature_alg_of(key.type()), std::move(sign)));
   }
   for (auto& unit : tsa_unit_names(keys)) {
     if (units.count(unit) || !unit_in_provider(keys, unit)) continue;

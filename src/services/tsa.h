@@ -10,6 +10,7 @@
 #include <string>
 
 #include "common/config.h"
+#include "crypto/algorithms/pk.h"
 #include "crypto/soft/keystore.h"
 #include "store/group_commit.h"
 #include "tsp/timestamp_issuer.h"
@@ -62,6 +63,14 @@ class TsaService {
   static tsp::IssueResult log_failure();
 };
 
+// A TSA unit certificate for `key`, issued by the development CA of the key store (PEM).
+Result<std::string> issue_dev_tsa_certificate(const crypto::SoftKeyStore& keys, const std::string& unit,
+                                              const crypto::EvpKey& key);
+// A unit from its certificate PEM (the certificate, optionally followed by its chain; with none, the
+// development CA `dev_ca` is the chain) and the scheme and function that sign for it.
+Result<tsp::TimestampUnit> assemble_tsa_unit(const std::string& unit, const std::string& pem,
+                                             const std::vector<pki::Certificate>& dev_ca, crypto::SignatureAlg alg,
+                                             cms::SignFunction sign);
 // Creates the key and certificate of a TSA unit in the key store, certified by the development CA.
 Status create_dev_tsa_unit(crypto::SoftKeyStore& keys, const std::string& unit, crypto::KeyType type);
 // A unit with a fresh key certified by a fresh throwaway CA (chain = that CA), for benchmarks and tests.

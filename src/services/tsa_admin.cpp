@@ -384,14 +384,7 @@ Result<pki::Certificate> generate_unit_key(crypto::SoftKeyStore& keys, ProviderS
   // The access right is granted once here, so a wrong password is refused before anything is written.
   MEDSIGN_ASSIGN(ProviderUnitSigner signer, provider_unit_signer(providers, ref));
   MEDSIGN_ASSIGN(crypto::EvpKey pub, crypto::EvpKey::from_public_der(signer.spki));
-  MEDSIGN_ASSIGN(crypto::EvpKey ca_key, keys.get("dev-ca"));
-  MEDSIGN_ASSIGN(std::string ca_pem, keys.certificate("dev-ca"));
-  crypto::CertSpec spec;
-  spec.common_name = "MedSign TSA " + unit;
-  spec.organization = "MedSign";
-  spec.profile = crypto::CertProfile::timestamping;
-  spec.days = 1825;
-  MEDSIGN_ASSIGN(std::string pem, crypto::issue_certificate(pub, spec, ca_key, ca_pem));
+  MEDSIGN_ASSIGN(std::string pem, issue_dev_tsa_certificate(keys, unit, pub));
   MEDSIGN_ASSIGN(auto certs, pki::Certificate::parse_pem(pem));
   if (certs.empty()) return Error(Errc::internal, "TSA unit certificate missing");
   MEDSIGN_TRY(retire_certificate(keys, unit));
@@ -406,24 +399,13 @@ Result<tsp::TimestampUnit> load_provider_unit(const crypto::SoftKeyStore& keys, 
                                               ProviderService& providers) {
   MEDSIGN_ASSIGN(UnitKeyRef ref, read_unit_key_ref(keys, unit));
   MEDSIGN_ASSIGN(std::string pem, keys.certificate(key_name(unit)));
-  MEDSIGN_ASSIGN(auto certs, pki::Certificate::parse_pem(pem));
-  if (certs.empty()) return Error(Errc::config_invalid, "TSA unit " + unit + " has no certificate");
   MEDSIGN_ASSIGN(ProviderUnitSigner signer, provider_unit_signer(providers, ref));
-  if (certs.front().public_key().der != signer.spki)
+  const crypto::SignatureAlg alg = signer.alg;
+  const Bytes spki = signer.spki;
+  MEDSIGN_ASSIGN(tsp::TimestampUnit u, assemble_tsa_unit(unit, pem, dev_ca(keys), alg, std::move(signer.sign)));
+  if (u.certificate.public_key().der != spki)
     return Error(Errc::invalid_argument, "TSA unit '" + unit + "': the certificate is not for the key at " + ref.provider +
                                              " index " + std::to_string(ref.index));
-  tsp::TimestampUnit u;
-  u.name = unit;
-  u.certificate = certs.front();
-  for (std::size_t i = 1; i < certs.size(); ++i) u.chain.push_back(certs[i].der());
-  if (certs.size() == 1)  // no chain stored with the certificate: certified by the development CA
-    for (auto& c : dev_ca(keys)) u.chain.push_back(c.der());
-  bool sm2 = signer.alg == crypto::SignatureAlg::sm2_sm3;
-  u.signature = sm2 ? cms::SignatureAlgorithm::sm2
-                    : signer.alg == crypto::SignatureAlg::rsa_pkcs1_sha256 ? cms::SignatureAlgorithm::rsa_pkcs1
-                                                                          : cms::SignatureAlgorithm::ecdsa;
-  u.digest = sm2 ? cms::DigestAlgorithm::sm3 : cms::DigestAlgorithm::sha256;
-  u.sign = std::move(signer.sign);
   return u;
 }
 
