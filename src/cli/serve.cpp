@@ -1,5 +1,10 @@
 // `medsign serve`: runs every enabled service of a data dir in the foreground until SIGTERM/SIGINT.
+#include <unistd.h>
+
+#include <atomic>
 #include <csignal>
+#include <cstring>
+#include <fstream>
 #include <iostream>
 #include <thread>
 
@@ -14,6 +19,7 @@
 #include "server/tsa_socket_server.h"
 #include "services/ca_service.h"
 #include "services/pki_policy.h"
+#include "services/restore.h"
 #include "tsp/clock_monitor.h"
 
 namespace medsign::cli {
@@ -26,7 +32,8 @@ std::string default_web_root() {
 }
 }  // namespace
 
-int serve(const fs::path& data_dir) {
+// Serves until SIGTERM/SIGINT or until a restore asks for a restart (restart is then set).
+static int serve_once(const fs::path& data_dir, std::atomic<bool>& restart) {
   // SIGTERM/SIGINT are taken by a dedicated thread (sigwait). They are blocked before any other thread
   // starts, so every thread inherits the mask and none is killed by them.
   sigset_t sigs;
@@ -35,6 +42,8 @@ int serve(const fs::path& data_dir) {
   sigaddset(&sigs, SIGINT);
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
 
+  // A restore from the console that a crash interrupted is completed (or dropped) before anything reads the dir.
+  if (auto fin = services::finish_interrupted_restore(data_dir); !fin) return report(fin.error());
   auto platform = services::Platform::open(data_dir);
   if (!platform) return report(platform.error());
   auto& p = **platform;
@@ -95,6 +104,11 @@ int serve(const fs::path& data_dir) {
   std::unique_ptr<server::HttpServer> http;
   server::ApiContext api{p, metrics, [&http] { return http && http->draining(); }, web_root, &clock, tsa.get()};
   api.svs = svs.get();
+  // After a restore: the same graceful stop as SIGTERM (taken by the signal thread), then serve() re-executes.
+  api.restart = [&restart] {
+    restart = true;
+    ::kill(::getpid(), SIGTERM);
+  };
   server::register_api(router, api);
   if (svs && api.pki) svs->set_policies(api.pki);  // applications' named verification policies
   // Scheduled CRL downloads of the certificate trust policies (stops before the platform closes).
@@ -193,8 +207,36 @@ int serve(const fs::path& data_dir) {
   pthread_kill(signal_thread.native_handle(), SIGTERM);
   signal_thread.join();
   (void)p.audit->record({"system", "system", "system.stop", "medsign serve", "success", "local", ""});
-  log::info("stopped");
+  log::info(restart ? "stopped for a restart" : "stopped");
   return kExitOk;
+}
+
+namespace {
+// Replaces the process image with a fresh `medsign serve` (same executable, arguments and environment, same
+// PID), so it starts from the restored data dir. Returns only on failure.
+int restart_in_place(const sigset_t& original_mask) {
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  std::vector<std::string> args;
+  for (std::string a; std::getline(in, a, '\0');) args.push_back(a);
+  if (args.empty()) return report(Error(Errc::internal, "restart: cannot read /proc/self/cmdline"));
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::cout << "restarting after a restore\n" << std::flush;
+  std::cerr << std::flush;
+  pthread_sigmask(SIG_SETMASK, &original_mask, nullptr);
+  ::execv("/proc/self/exe", argv.data());
+  return report(Error(Errc::internal, std::string("restart: execv failed: ") + std::strerror(errno)));
+}
+}  // namespace
+
+int serve(const fs::path& data_dir) {
+  sigset_t original_mask;
+  pthread_sigmask(SIG_SETMASK, nullptr, &original_mask);
+  std::atomic<bool> restart{false};
+  int rc = serve_once(data_dir, restart);
+  if (rc != kExitOk || !restart) return rc;
+  return restart_in_place(original_mask);
 }
 
 }  // namespace medsign::cli

@@ -35,6 +35,9 @@ struct ApiContext {
   std::shared_ptr<services::SealService> seals = nullptr;
   // crypto providers (api_providers.cpp); providers_of() opens one on the platform when null
   std::shared_ptr<services::ProviderService> providers = nullptr;
+  // Stops serving and restarts the process in place (`medsign serve` sets it); null: this server cannot
+  // restart itself, so POST /api/v1/system/restore refuses.
+  std::function<void()> restart = nullptr;
 };
 
 void register_api(Router& router, ApiContext& ctx);

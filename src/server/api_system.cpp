@@ -1,4 +1,5 @@
 #include <fstream>
+#include <thread>
 
 #include "common/clock.h"
 #include "crypto/soft/dev_ca.h"
@@ -8,6 +9,7 @@
 #include "server/openapi.h"
 #include "services/backup.h"
 #include "services/pki_policy.h"
+#include "services/restore.h"
 
 namespace medsign::server::api {
 namespace {
@@ -41,6 +43,11 @@ nlohmann::json key_json(const crypto::SoftKeyStore& ks, const std::string& name)
   return j;
 }
 }  // namespace
+
+// api_keys.cpp: key certificate import and CSR, GET /api/v1/system/expiry; the HTTPS server's key as key "tls".
+void register_key_certificates(Router& r, ApiContext& api);
+Result<std::string> tls_key_chain_pem(ApiContext& api);
+std::optional<nlohmann::json> tls_key_json(ApiContext& api);
 
 void register_system(Router& r, ApiContext& api) {
   auto& p = api.platform;
@@ -194,11 +201,66 @@ void register_system(Router& r, ApiContext& api) {
     return res;
   });
 
+  // Restore from the console: the archive is the body (application/octet-stream, at most
+  // kMaxRestoreArchive), the passphrase percent-encoded in X-Backup-Passphrase, the file's name (audited) in
+  // X-Backup-Filename. Replaces every table and the key store, TLS and configuration files
+  // (services/restore.h), answers the summary, then the server restarts itself in place.
+  constexpr std::uint64_t kMaxRestoreArchive = std::uint64_t{1} << 30;
+  r.add_stream(http::verb::post, "/api/v1/system/restore", [&api](RequestContext& ctx) -> Result<BodySink> {
+    auto a = authorize(api, ctx, services::Permission::run_backup);
+    if (!a) return a.error();
+    if (!api.restart)
+      return Error(Errc::unavailable, "this server cannot restart itself; restore with `medsign restore` instead");
+    auto pass = url_decode(std::string(ctx.req["X-Backup-Passphrase"]), false);
+    if (!pass || pass->size() < services::kMinBackupPassphrase)
+      return Error(Errc::invalid_argument, "X-Backup-Passphrase: the archive's passphrase, percent-encoded (8+ characters)");
+    std::string name = "upload.msbak";
+    if (auto n = url_decode(std::string(ctx.req["X-Backup-Filename"]), false); n && !n->empty())
+      name = std::filesystem::path(*n).filename().string().substr(0, 200);
+    auto body = std::make_shared<Bytes>();
+    BodySink sink;
+    sink.chunk = [body](ByteView piece) -> Status {
+      if (body->size() + piece.size() > kMaxRestoreArchive)
+        return Error(Errc::body_too_large, "the archive exceeds 1 GiB; restore it with `medsign restore`");
+      body->insert(body->end(), piece.begin(), piece.end());
+      return {};
+    };
+    services::RestoreRequest req{a->actor.name, std::string(services::role_name(a->actor.role)), ctx.remote_addr, name};
+    sink.end = [&api, body, req, pass = std::move(*pass), request_id = ctx.request_id](AsyncDone done) mutable {
+      // Minutes of database work at most: on its own thread, never on an I/O thread.
+      std::thread([&api, body, req, pass = std::move(pass), request_id, done = std::move(done)]() mutable {
+        auto& p = api.platform;
+        auto sum = services::restore_in_place(p, *body, pass, req);
+        secure_wipe(pass.data(), pass.size());
+        if (!sum) {
+          (void)p.audit->record({req.actor, req.role, "system.restore", req.archive_name, "failure", req.source,
+                                 sum.error().detail});
+          done(error_response(sum.error(), request_id));
+          return;
+        }
+        auto res = json_response(200, {{"restored", true},
+                                 {"id", sum->id},
+                                 {"rows", sum->rows},
+                                 {"files", sum->files},
+                                 {"bytes", sum->bytes},
+                                 {"previous", sum->previous_dir.filename().string()},
+                                 {"files_pending", sum->files_pending},
+                                 {"restarting", true}});
+        // Stop first (listeners close; this request is in flight, so the stop waits for its answer), then
+        // answer: after done() this thread touches nothing the server owns.
+        api.restart();
+        done(std::move(res));
+      }).detach();
+    };
+    return sink;
+  }, StreamRouteOptions{kMaxRestoreArchive});
+
   r.add(http::verb::get, "/api/v1/keys", [&](RequestContext& ctx) {
     auto a = authorize(api, ctx, services::Permission::operate_business);
     if (!a) return error_response(a.error(), ctx.request_id);
     auto arr = nlohmann::json::array();
     for (auto& name : p.keys.names()) arr.push_back(key_json(p.keys, name));
+    if (auto tls = tls_key_json(api)) arr.push_back(std::move(*tls));
     return json_response(200, {{"keys", arr}});
   });
 
@@ -209,10 +271,13 @@ void register_system(Router& r, ApiContext& api) {
     if (!a) return error_response(a.error(), ctx.request_id);
     const std::string name = ctx.path_params["name"];
     auto pem = p.keys.certificate(name);
+    if (!pem && name == "tls") pem = tls_key_chain_pem(api);
     if (!pem) return error_response(Error(Errc::not_found, "key " + name + " has no certificate in the key store"), ctx.request_id);
     auto leaf = pki::Certificate::parse(as_bytes(*pem));
     if (!leaf) return error_response(leaf.error(), ctx.request_id);
     std::vector<pki::Certificate> held;
+    if (auto own = pki::Certificate::parse_pem(*pem))  // the chain imported with the certificate
+      held.insert(held.end(), own->begin() + (own->empty() ? 0 : 1), own->end());
     for (auto& n : p.keys.names()) {
       auto c = p.keys.certificate(n);
       if (!c) continue;
@@ -262,6 +327,7 @@ void register_api(Router& router, ApiContext& ctx) {
   api::register_tsa(router, ctx);
   api::register_tsa_admin(router, ctx);
   api::register_providers(router, ctx);
+  api::register_key_certificates(router, ctx);
   api::register_ca(router, ctx);
   api::register_seal_images(router, ctx);
   api::register_svs(router, ctx);

@@ -1,5 +1,6 @@
 #include "services/backup.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include <nlohmann/json.hpp>
@@ -103,35 +104,103 @@ Result<BackupSummary> write_backup(Platform& p, const fs::path& archive, const s
   return sum;
 }
 
+Result<BackupContent> read_backup(ByteView raw, const std::string& passphrase) {
+  if (raw.size() < kMagicLen + 16 || std::memcmp(raw.data(), kMagic, kMagicLen) != 0)
+    return Error(Errc::backup_invalid, "not a MedSign backup (no MSBAK1 header)");
+  ByteView salt = raw.subspan(kMagicLen, 16);
+  MEDSIGN_ASSIGN(SecretBytes key, crypto::derive_passphrase_key(passphrase, salt));
+  auto plain = crypto::unseal(key.view(), raw.subspan(kMagicLen + 16), "medsign-backup-v1");
+  if (!plain) return Error(Errc::backup_invalid, "the passphrase is wrong or the archive is damaged (truncated or altered)");
+  json payload = json::parse(as_chars(plain->view()), nullptr, false);
+  if (payload.is_discarded() || !payload.is_object() || payload.value("format", "") != "medsign-backup" ||
+      !payload.contains("files") || !payload["files"].is_object() || !payload.contains("tables") ||
+      !payload["tables"].is_object())
+    return Error(Errc::backup_invalid, "the archive content is not a MedSign backup");
+  if (!payload.contains("version") || !payload["version"].is_number_integer() || payload["version"].get<int>() != 1)
+    return Error(Errc::backup_invalid, "the archive has an unsupported format version (this MedSign reads version 1)");
+  BackupContent out;
+  out.archive_bytes = raw.size();
+  if (payload.contains("schema_version") && payload["schema_version"].is_number_integer())
+    out.schema_version = payload["schema_version"].get<std::int64_t>();
+  if (out.schema_version > static_cast<std::int64_t>(migrations().back().version))
+    return Error(Errc::backup_invalid, "the backup comes from a newer MedSign version (schema " +
+                                           std::to_string(out.schema_version) + ")");
+  for (auto& [rel, b64] : payload["files"].items()) {
+    fs::path relp(rel);
+    if (rel.empty() || relp.is_absolute() || rel.find("..") != std::string::npos)
+      return Error(Errc::backup_invalid, "unsafe path in archive: " + rel);
+    if (!b64.is_string()) return Error(Errc::backup_invalid, "file " + rel + " in the archive is not base64 text");
+    MEDSIGN_ASSIGN(Bytes b, base64_decode(b64.get<std::string>()));
+    out.files.emplace(rel, std::move(b));
+  }
+  if (!out.files.contains("medsign.toml")) return Error(Errc::backup_invalid, "archive has no configuration");
+  for (auto& [name, tj] : payload["tables"].items()) {
+    if (!tj.is_object() || !tj.contains("columns") || !tj["columns"].is_array() || !tj.contains("rows") ||
+        !tj["rows"].is_array())
+      return Error(Errc::backup_invalid, "table " + name + " in the archive is malformed");
+    for (auto& c : tj["columns"])
+      if (!c.is_string()) return Error(Errc::backup_invalid, "table " + name + " has a malformed column name");
+  }
+  out.tables = std::move(payload["tables"]);
+  return out;
+}
+
+Result<std::size_t> insert_backup_rows(store::Tx& tx, store::Backend backend, const BackupContent& content) {
+  std::size_t n = 0;
+  for (auto& t : backup_tables()) {
+    if (!content.tables.contains(t.name)) continue;
+    auto& tj = content.tables[t.name];
+    std::vector<std::string> cols = tj["columns"].get<std::vector<std::string>>();
+    std::string names, marks;
+    for (auto& c : cols) {
+      // Column names go into SQL: only the ones this version knows for the table.
+      if (std::find(t.columns.begin(), t.columns.end(), c) == t.columns.end())
+        return Error(Errc::backup_invalid, "table " + t.name + " in the archive has an unknown column " + c);
+      if (!names.empty()) names += ", ";
+      names += c;
+      marks += marks.empty() ? "?" : ", ?";
+    }
+    std::string sql = "INSERT INTO " + t.name + " (" + names + ") VALUES (" + marks + ")";
+    for (auto& row : tj["rows"]) {
+      if (!row.is_array() || row.size() != cols.size())
+        return Error(Errc::backup_invalid, "a row of table " + t.name + " in the archive is malformed");
+      store::Params params;
+      for (auto& v : row) {
+        MEDSIGN_ASSIGN(store::Value val, decode_value(v));
+        params.push_back(std::move(val));
+      }
+      MEDSIGN_TRY(tx.exec(sql, params));
+      ++n;
+    }
+  }
+  if (backend == store::Backend::postgres) {
+    // Keep identity sequences ahead of restored ids.
+    for (auto& t : backup_tables()) {
+      if (std::find(t.columns.begin(), t.columns.end(), "id") == t.columns.end()) continue;
+      MEDSIGN_ASSIGN(auto seq, tx.query("SELECT pg_get_serial_sequence(?, 'id')", {t.name}));
+      if (seq.empty() || seq[0].is_null(0)) continue;
+      MEDSIGN_TRY(tx.query("SELECT setval(CAST(? AS regclass), COALESCE((SELECT MAX(id) FROM " + t.name + "), 0) + 1, false)",
+                           {seq[0].text(0)}));
+    }
+  }
+  return n;
+}
+
 Result<BackupSummary> restore_backup(const fs::path& archive, const fs::path& data_dir, const std::string& passphrase) {
   if (fs::exists(data_dir / "medsign.toml") || fs::exists(data_dir / "keys"))
     return Error(Errc::data_dir_not_empty, data_dir.string() + " is already initialised; restore into an empty directory");
   MEDSIGN_ASSIGN(Bytes raw, crypto::read_file(archive));
-  if (raw.size() < kMagicLen + 16 || std::memcmp(raw.data(), kMagic, kMagicLen) != 0)
-    return Error(Errc::backup_invalid, archive.string() + " is not a MedSign backup");
-  ByteView salt = ByteView(raw).subspan(kMagicLen, 16);
-  MEDSIGN_ASSIGN(SecretBytes key, crypto::derive_passphrase_key(passphrase, salt));
-  auto plain = crypto::unseal(key.view(), ByteView(raw).subspan(kMagicLen + 16), "medsign-backup-v1");
-  if (!plain) return Error(Errc::backup_invalid, "the passphrase is wrong or the archive is damaged");
-  json payload = json::parse(as_chars(plain->view()), nullptr, false);
-  if (payload.is_discarded() || payload.value("format", "") != "medsign-backup" || !payload.contains("files") ||
-      !payload.contains("tables"))
-    return Error(Errc::backup_invalid, "the archive content is not a MedSign backup");
-  if (payload.value("schema_version", 0) > static_cast<int>(migrations().back().version))
-    return Error(Errc::backup_invalid, "the backup comes from a newer MedSign version");
+  auto content = read_backup(raw, passphrase);
+  if (!content) return Error(Errc::backup_invalid, archive.string() + ": " + content.error().detail);
   BackupSummary sum;
   // Configuration last, so an interrupted restore leaves a directory that is not taken as initialised.
-  for (auto& [rel, b64] : payload["files"].items()) {
-    fs::path relp(rel);
-    if (relp.is_absolute() || rel.find("..") != std::string::npos)
-      return Error(Errc::backup_invalid, "unsafe path in archive: " + rel);
+  for (auto& [rel, b] : content->files) {
     if (rel == "medsign.toml") continue;
-    MEDSIGN_ASSIGN(Bytes b, base64_decode(b64.get<std::string>()));
+    fs::path relp(rel);
     MEDSIGN_TRY(crypto::write_file_atomic(data_dir / relp, b, relp.extension() == ".pem" ? 0644 : 0600));
     ++sum.files;
   }
-  if (!payload["files"].contains("medsign.toml")) return Error(Errc::backup_invalid, "archive has no configuration");
-  MEDSIGN_ASSIGN(Bytes toml, base64_decode(payload["files"]["medsign.toml"].get<std::string>()));
+  const Bytes& toml = content->files.at("medsign.toml");
   MEDSIGN_ASSIGN(Config cfg, parse_config(as_chars(toml), "backup medsign.toml"));
   MEDSIGN_TRY(apply_env_overrides(cfg, process_environment()));
   cfg.data_dir = data_dir;
@@ -142,33 +211,9 @@ Result<BackupSummary> restore_backup(const fs::path& archive, const fs::path& da
     if (!existing.empty() && existing[0].int64(0) > 0)
       return Error(Errc::data_dir_not_empty, "the target database already holds accounts; use an empty database");
     MEDSIGN_TRY(tx.exec("DELETE FROM audit_head"));
-    for (auto& t : backup_tables()) {
-      if (!payload["tables"].contains(t.name)) continue;
-      auto& tj = payload["tables"][t.name];
-      std::vector<std::string> cols = tj["columns"].get<std::vector<std::string>>();
-      std::string names, marks;
-      for (auto& c : cols) {
-        if (!names.empty()) names += ", ";
-        names += c;
-        marks += marks.empty() ? "?" : ", ?";
-      }
-      std::string sql = "INSERT INTO " + t.name + " (" + names + ") VALUES (" + marks + ")";
-      for (auto& row : tj["rows"]) {
-        store::Params params;
-        for (auto& v : row) {
-          MEDSIGN_ASSIGN(store::Value val, decode_value(v));
-          params.push_back(std::move(val));
-        }
-        MEDSIGN_TRY(tx.exec(sql, params));
-        ++sum.rows;
-      }
-    }
+    MEDSIGN_ASSIGN(sum.rows, insert_backup_rows(tx, db->backend(), *content));
     return {};
   }));
-  if (db->backend() == store::Backend::postgres) {
-    // Keep the identity sequence ahead of restored ids.
-    MEDSIGN_TRY(db->exec("SELECT setval(pg_get_serial_sequence('accounts', 'id'), COALESCE((SELECT MAX(id) FROM accounts), 0) + 1, false)"));
-  }
   MEDSIGN_TRY(crypto::write_file_atomic(data_dir / "medsign.toml", toml, 0600));
   ++sum.files;
   sum.bytes = raw.size();

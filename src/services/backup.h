@@ -7,7 +7,10 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "services/platform.h"
 
@@ -25,5 +28,20 @@ Result<BackupSummary> write_backup(Platform& p, const std::filesystem::path& arc
 // (MEDSIGN_DATABASE_*) apply, so a backup can be restored onto another backend.
 Result<BackupSummary> restore_backup(const std::filesystem::path& archive, const std::filesystem::path& data_dir,
                                      const std::string& passphrase);
+
+// A decrypted, checked archive.
+struct BackupContent {
+  std::map<std::string, Bytes> files;  // relative path (checked: no absolute path, no "..") -> content
+  nlohmann::json tables;               // table name -> {"columns": [...], "rows": [[...], ...]}
+  std::int64_t schema_version = 0;
+  std::size_t archive_bytes = 0;
+};
+// Decrypts and checks an archive before anything is touched. backup_invalid, with a detail that says which:
+// not a MedSign backup (magic, too short), the passphrase is wrong or the archive is damaged (sealed part
+// does not open, e.g. truncated), unexpected content, a newer schema or format version, no configuration.
+Result<BackupContent> read_backup(ByteView archive, const std::string& passphrase);
+// Inserts the archive's rows of every backup table; the tables must be empty. Returns the row count.
+// On PostgreSQL it also moves identity sequences past the restored ids.
+Result<std::size_t> insert_backup_rows(store::Tx& tx, store::Backend backend, const BackupContent& content);
 
 }  // namespace medsign::services

@@ -308,6 +308,19 @@ Result<IssuedPage> CaService::search(const IssuedQuery& q) {
   return page;
 }
 
+Result<std::vector<IssuedRecord>> CaService::expiring(std::int64_t before_ms) {
+  MEDSIGN_ASSIGN(store::Rows rows, db_.query(std::string("SELECT ") + kCertColumns +
+                                                 " FROM ca_certificates WHERE status = 'valid' AND not_after < ?"
+                                                 " ORDER BY not_after, serial LIMIT 500",
+                                             {before_ms}));
+  std::vector<IssuedRecord> out;
+  for (auto& row : rows) {
+    MEDSIGN_ASSIGN(IssuedRecord r, cert_from_row(row));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 Result<IssuedRecord> CaService::find(const std::string& serial) {
   const std::string s = lower(serial);
   if (s.empty() || s.size() > 42 || s.find_first_not_of("0123456789abcdef") != std::string::npos)

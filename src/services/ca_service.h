@@ -105,6 +105,8 @@ class CaService {
   Result<IssuedRecord> issue(const IssueRequest& req, const CaActor& who);
   Result<IssuedPage> search(const IssuedQuery& q);
   Result<IssuedRecord> find(const std::string& serial);
+  // Certificates still valid (not revoked) whose notAfter is before before_ms, soonest first (at most 500).
+  Result<std::vector<IssuedRecord>> expiring(std::int64_t before_ms);
   // The certificate followed by its CA chain up to the root.
   Result<std::vector<pki::Certificate>> chain(const std::string& serial);
   // PKCS#12 of a certificate whose key was generated here (audited). not_found when the key is not held.

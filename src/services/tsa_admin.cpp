@@ -14,6 +14,7 @@
 #include "asn1/oids.h"
 #include "crypto/provider/provider.h"
 #include "crypto/soft/dev_ca.h"
+#include "services/key_certificates.h"
 #include "services/providers.h"
 #include "services/tsa.h"
 
@@ -266,55 +267,37 @@ Result<std::string> unit_csr_pem(const crypto::SoftKeyStore& keys, const std::st
 
 Result<pki::Certificate> import_unit_certificate(crypto::SoftKeyStore& keys, const std::string& unit,
                                                  const std::string& pem, std::int64_t now_ms,
-                                                 ProviderService* providers) {
+                                                 ProviderService* providers,
+                                                 const std::vector<pki::Certificate>& known_issuers) {
   MEDSIGN_TRY(require_unit(keys, unit));
   auto parsed = pki::Certificate::parse_pem(pem);
   if (!parsed || parsed->empty())
     return Error(Errc::bad_encoding, "certificate: expected PEM (the certificate, then optionally its chain)");
   std::vector<pki::Certificate> certs = std::move(*parsed);
   const pki::Certificate& leaf = certs.front();
-  Bytes spki;
+  KeyCertificateCheck check;
+  check.key_label = "unit '" + unit + "'";
   if (unit_in_provider(keys, unit)) {
     if (!providers) return Error(Errc::unavailable, "TSA unit '" + unit + "' has its key in a crypto provider");
     MEDSIGN_ASSIGN(UnitKeyRef ref, read_unit_key_ref(keys, unit));
-    MEDSIGN_ASSIGN(spki, providers->public_key_der(ref.provider, ref.index));
+    MEDSIGN_ASSIGN(check.key_spki, providers->public_key_der(ref.provider, ref.index));
   } else {
     MEDSIGN_ASSIGN(crypto::EvpKey key, keys.get(key_name(unit)));
-    MEDSIGN_ASSIGN(spki, key.public_der());
+    MEDSIGN_ASSIGN(check.key_spki, key.public_der());
   }
-  if (leaf.public_key().der != spki)
-    return Error(Errc::invalid_argument, "the certificate is not for the key of unit '" + unit + "'");
   auto eku = leaf.extended_key_usage();
   auto eku_ext = leaf.find_extension(id::kExtKeyUsage);
-  if (!eku || !eku_ext || !eku_ext->critical || eku->size() != 1 || eku->front() != id::kKpTimeStamping)
+  if (leaf.public_key().der == check.key_spki &&
+      (!eku || !eku_ext || !eku_ext->critical || eku->size() != 1 || eku->front() != id::kKpTimeStamping))
     return Error(Errc::invalid_argument,
                  "the certificate must have a critical extendedKeyUsage with timeStamping only (RFC 3161 §2.3)");
-  if (!leaf.unknown_critical_extensions().empty())
-    return Error(Errc::invalid_argument, "the certificate has an unknown critical extension");
-  if (now_ms < leaf.not_before_ms()) return Error(Errc::invalid_argument, "the certificate is not valid yet");
-  if (now_ms > leaf.not_after_ms()) return Error(Errc::invalid_argument, "the certificate has expired");
   // The issuer: from the given chain, else the imported CA certificates or the development CA.
-  std::vector<pki::Certificate> candidates(certs.begin() + 1, certs.end());
-  MEDSIGN_ASSIGN(auto cas, ca_certificates(keys));
+  check.now_ms = now_ms;
+  MEDSIGN_ASSIGN(check.known_issuers, ca_certificates(keys));
+  check.known_issuers.insert(check.known_issuers.end(), known_issuers.begin(), known_issuers.end());
   auto dev = dev_ca(keys);
-  candidates.insert(candidates.end(), cas.begin(), cas.end());
-  candidates.insert(candidates.end(), dev.begin(), dev.end());
-  const pki::Certificate* issuer = nullptr;
-  for (auto& c : candidates)
-    if (c.subject() == leaf.issuer() && leaf.verify_signature(c).ok()) {
-      issuer = &c;
-      break;
-    }
-  if (!issuer)
-    return Error(Errc::invalid_argument,
-                 "the certificate's issuer is unknown: include the chain or import the CA certificate first");
-  std::string stored = leaf.to_pem();
-  bool dev_issued = !dev.empty() && issuer->der() == dev.front().der();
-  if (certs.size() > 1) {
-    for (std::size_t i = 1; i < certs.size(); ++i) stored += certs[i].to_pem();
-  } else if (!dev_issued) {
-    stored += issuer->to_pem();
-  }
+  if (!dev.empty()) check.dev_ca = dev.front();
+  MEDSIGN_ASSIGN(std::string stored, check_key_certificate(certs, check));
   MEDSIGN_TRY(retire_certificate(keys, unit));
   MEDSIGN_TRY(keys.put_certificate(key_name(unit), stored));
   return leaf;

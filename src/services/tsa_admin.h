@@ -40,10 +40,12 @@ Result<std::string> unit_csr_pem(const crypto::SoftKeyStore& keys, const std::st
 // critical extension, valid at now_ms, and its issuer is in the chain, among the imported CA certificates
 // or the development CA (signature checked). invalid_argument names the failed check.
 // For a unit whose key is in a crypto provider, "certifies the unit's key" compares with the public key
-// the provider exports (providers required then).
+// the provider exports (providers required then). known_issuers: further CA certificates the issuer may be
+// among (the embedded CA, trust anchors). The checks besides the EKU are services/key_certificates.h's.
 Result<pki::Certificate> import_unit_certificate(crypto::SoftKeyStore& keys, const std::string& unit,
                                                  const std::string& pem, std::int64_t now_ms,
-                                                 ProviderService* providers = nullptr);
+                                                 ProviderService* providers = nullptr,
+                                                 const std::vector<pki::Certificate>& known_issuers = {});
 
 // The unit's certificate followed by its chain, as PEM (what TsaService::chain_pem gives for a running
 // service).

@@ -6,6 +6,8 @@ import type {
   NewAccount, Role, SessionInfo, SettingsImportResult, SystemConfig, SystemStatus, TimeStatus, TsaTokenDetails,
   SvsApp, SvsKey, SvsLogEntry, SvsLogFilter, TsaTokenFilter, TsaTokenPage, TsaUnit,
 } from './types';
+import type { RestoreSummary } from './types';
+import type { ExpiryItem } from './types';
 
 export class ApiError extends Error {
   constructor(
@@ -135,6 +137,40 @@ export const api = {
     const name = /filename="([^"]+)"/.exec(cd)?.[1] ?? 'medsign-backup.msbak';
     return { blob: await res.blob(), filename: name };
   },
+  /** Uploads an archive and restores it (replaces every table and the key, TLS and configuration files);
+   *  the server answers, then restarts itself. XHR rather than fetch for upload progress (0..1). */
+  restoreBackup: (file: Blob, filename: string, passphrase: string, onProgress?: (fraction: number) => void) =>
+    new Promise<RestoreSummary>((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open('POST', PATHS.systemRestore);
+      xhr.setRequestHeader('Content-Type', 'application/octet-stream');
+      xhr.setRequestHeader('X-Backup-Passphrase', encodeURIComponent(passphrase));
+      xhr.setRequestHeader('X-Backup-Filename', encodeURIComponent(filename));
+      if (csrfToken) xhr.setRequestHeader('X-CSRF-Token', csrfToken);
+      xhr.upload.onprogress = (e) => e.lengthComputable && onProgress?.(e.loaded / e.total);
+      xhr.onerror = () => reject(new ApiError(0, { code: 'network_error', message: 'network error' }));
+      xhr.onload = () => {
+        let j: { error?: ApiErrorBody } & Partial<RestoreSummary> = {};
+        try {
+          j = JSON.parse(xhr.responseText);
+        } catch {
+          /* not JSON */
+        }
+        if (xhr.status === 200) return resolve(j as RestoreSummary);
+        const err = new ApiError(xhr.status, j.error ?? { code: 'http_' + xhr.status, message: xhr.statusText });
+        if (xhr.status === 401 && unauthorizedHandler) unauthorizedHandler(err);
+        reject(err);
+      };
+      xhr.send(file);
+    }),
+  /** True when the node answers /readyz with 200 (false while it restarts). */
+  ready: async () => {
+    try {
+      return (await fetch(PATHS.readyz, { cache: 'no-store' })).ok;
+    } catch {
+      return false;
+    }
+  },
 
   timeStatus: () => json<TimeStatus>('GET', PATHS.timeStatus),
   tsaUnits: () => json<{ enabled: boolean; units: TsaUnit[] }>('GET', PATHS.tsaUnits),
@@ -155,6 +191,13 @@ export const api = {
   listKeys: () => json<{ keys: KeyInfo[] }>('GET', PATHS.keys),
   keyCertificate: (name: string) =>
     json<{ name: string; complete: boolean; chain: { pem: string; details: unknown }[] }>('GET', PATHS.keyCertificate, { params: { name } }),
+  /** Checks (dry_run) or imports a certificate, optionally followed by its chain, for a key-store key. */
+  importKeyCertificate: (name: string, pem: string, dryRun: boolean) =>
+    json<{ name: string; restart_required?: boolean; chain?: { pem: string; details: unknown }[] }>('PUT', PATHS.keyCertificate, {
+      params: { name }, query: { dry_run: dryRun ? 'true' : undefined }, text: pem, contentType: 'application/x-pem-file',
+    }),
+  keyCsr: (name: string) => text('GET', PATHS.keyCsr, { params: { name } }),
+  systemExpiry: () => json<{ warn_days: number; items: ExpiryItem[] }>('GET', PATHS.systemExpiry),
 
   queryAudit: (f: AuditFilter) => json<AuditPage>('GET', PATHS.audit, { query: { ...f } }),
   auditExportUrl: (f: AuditFilter) => buildUrl(PATHS.auditExport, { query: { ...f, page: undefined, page_size: undefined } }),

@@ -98,6 +98,16 @@ export interface SettingsImportResult {
   restart_required: boolean;
 }
 
+/** A certificate expired or expiring soon (GET /api/v1/system/expiry). */
+export interface ExpiryItem {
+  kind: 'key' | 'tls' | 'tsa_unit' | 'provider_key' | 'ca' | 'ca_issued' | 'trust_anchor' | 'intermediate';
+  name: string;
+  subject: string;
+  not_after: string;
+  days_left: number;
+  level: 'error' | 'warning';
+}
+
 export interface KeyInfo {
   name: string;
   provider: string;
@@ -290,4 +300,17 @@ export interface SvsLogFilter {
   to?: string;
   limit?: number;
   offset?: number;
+}
+
+/** POST /api/v1/system/restore: what was restored; the server restarts right after answering. */
+export interface RestoreSummary {
+  restored: boolean;
+  id: string;
+  rows: number;
+  files: number;
+  bytes: number;
+  /** Folder in the data dir keeping the replaced state (restore-previous-<id>). */
+  previous: string;
+  files_pending: boolean;
+  restarting: boolean;
 }

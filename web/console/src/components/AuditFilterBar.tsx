@@ -1,13 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import type { AuditFilter } from '../api/types';
+import { dateTimeTextToIso as toIso, parseDateTimeText } from '../format';
 import { useI18n } from '../i18n/I18nContext';
-
-/** datetime-local (local time) → ISO 8601 UTC, as the API wants. */
-function toIso(local: string): string | undefined {
-  if (!local) return undefined;
-  const d = new Date(local);
-  return isNaN(d.getTime()) ? undefined : d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
+import { DateTimeField } from './DateTimeField';
 
 interface Props {
   onSearch(f: AuditFilter): void;
@@ -24,6 +19,7 @@ export function AuditFilterBar({ onSearch }: Props) {
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
+    if ((from && !parseDateTimeText(from)) || (to && !parseDateTimeText(to))) return;  // the field says what is wrong
     onSearch({ from: toIso(from), to: toIso(to), actor: actor.trim(), action: action.trim(), result, reviewed });
   };
   const reset = () => {
@@ -37,14 +33,8 @@ export function AuditFilterBar({ onSearch }: Props) {
   };
   return (
     <form className="card filter-bar" onSubmit={submit} aria-label={t('audit.filters')}>
-      <div className="field">
-        <label htmlFor="f-from">{t('audit.from')}</label>
-        <input id="f-from" type="datetime-local" value={from} onChange={(e) => setFrom(e.target.value)} />
-      </div>
-      <div className="field">
-        <label htmlFor="f-to">{t('audit.to')}</label>
-        <input id="f-to" type="datetime-local" value={to} onChange={(e) => setTo(e.target.value)} />
-      </div>
+      <DateTimeField id="f-from" label={t('audit.from')} value={from} onChange={setFrom} />
+      <DateTimeField id="f-to" label={t('audit.to')} value={to} onChange={setTo} />
       <div className="field">
         <label htmlFor="f-actor">{t('audit.actor')}</label>
         <input id="f-actor" value={actor} onChange={(e) => setActor(e.target.value)} />

@@ -4,6 +4,7 @@ import { operationsEn, operationsZh } from './dictOperations';
 import { providersEn, providersZh } from './dictProviders';
 import { sealsEn, sealsZh } from './dictSeals';
 import { gapsEn, gapsZh } from './dictGaps';
+import { certsEn, certsZh } from './dictCerts';
 
 export type Lang = 'zh-CN' | 'en';
 
@@ -13,6 +14,7 @@ const zh = {
   ...consoleEditZh,
   ...providersZh,
   ...gapsZh,
+  ...certsZh,
   'app.title': 'MedSign 可信电子签名平台',
   'app.subtitle': '管理控制台',
   'lang.switch': 'English',
@@ -140,11 +142,11 @@ const zh = {
   'cfg.saved': '设置已保存，重启服务后生效。',
   'cfg.invalid': '设置文件未通过校验：',
   'backup.heading': '备份与恢复',
-  'backup.intro': '备份归档包含配置、数据库快照和加密保存的密钥，使用口令加密。备份可在控制台下载；恢复需在服务器上用命令行执行。',
+  'backup.intro': '备份归档包含配置、数据库快照和加密保存的密钥，使用口令加密。可在控制台下载备份，也可上传备份恢复本节点；恢复到新的数据目录用命令行执行。',
   'backup.create': '创建备份',
   'backup.restore': '恢复到空数据目录',
   'backup.verify': '恢复后校验审计链',
-  'backup.note': '恢复必须在停止服务后、对空数据目录执行（需要服务器 Shell 权限），恢复后请校验审计链。',
+  'backup.note': '命令行恢复须在停止服务后、对空数据目录执行（需要服务器 Shell 权限）；无论哪种方式，恢复后请校验审计链。',
   'keys.heading': '密钥管理',
   'keys.intro': '软件密钥库中的密钥（不含私钥材料）。',
   'keys.name': '名称',
@@ -318,6 +320,21 @@ const zh = {
   'backup.submit': '生成并下载备份',
   'backup.working': '正在生成备份…',
   'backup.done': '备份已下载：{name}（{size} KB）',
+  'restore.title': '从备份恢复',
+  'restore.intro': '上传备份归档（.msbak）并输入其口令。将替换全部数据（数据库各表、密钥、TLS 证书和配置），所有会话结束，服务随后自动重启。被替换的状态保存在数据目录的 restore-previous-<时间> 文件夹中。',
+  'restore.file': '备份归档（.msbak）',
+  'restore.passphrase': '备份口令',
+  'restore.submit': '恢复…',
+  'restore.confirmTitle': '用备份替换全部数据？',
+  'restore.confirmText': '将用“{name}”替换本节点的全部数据：账户、审计日志、印章、证书、密钥和配置。备份之后的所有更改都会丢失，服务将重启，所有人需要重新登录。',
+  'restore.confirmNote': '先完整检查归档（口令、完整性、版本）；检查不通过则不做任何更改。恢复在一个数据库事务中完成，并记入审计日志。',
+  'restore.confirm': '替换并重启',
+  'restore.uploading': '正在上传归档…{pct}%',
+  'restore.restoring': '正在检查并恢复…',
+  'restore.done': '已恢复 {rows} 行数据和 {files} 个文件；原有状态保存在 {previous}。',
+  'restore.waiting': '服务正在重启，请稍候…',
+  'restore.back': '服务已恢复运行，即将转到登录页面。',
+  'restore.timeout': '服务未在预期时间内恢复运行，请检查服务器日志。',
 };
 
 export type MessageKey = keyof typeof zh;
@@ -328,6 +345,7 @@ const en: Record<MessageKey, string> = {
   ...consoleEditEn,
   ...providersEn,
   ...gapsEn,
+  ...certsEn,
   'app.title': 'MedSign Trusted Signature Platform',
   'app.subtitle': 'Administration console',
   'lang.switch': '中文',
@@ -455,11 +473,11 @@ const en: Record<MessageKey, string> = {
   'cfg.saved': 'Settings saved; they apply at the next restart.',
   'cfg.invalid': 'The settings file is not valid: ',
   'backup.heading': 'Backup & restore',
-  'backup.intro': 'The archive holds the configuration, a database snapshot and the sealed keys, encrypted with a passphrase. Download a backup here; restore from the command line on the server.',
+  'backup.intro': 'The archive holds the configuration, a database snapshot and the sealed keys, encrypted with a passphrase. Download a backup or restore this node from one here; restore into a new data directory from the command line.',
   'backup.create': 'Create a backup',
   'backup.restore': 'Restore into an empty data directory',
   'backup.verify': 'Verify the audit chain after a restore',
-  'backup.note': 'Restore with the service stopped, into an empty data directory (shell access to the server), then verify the audit chain.',
+  'backup.note': 'The command-line restore runs with the service stopped, into an empty data directory (shell access to the server). Either way, verify the audit chain afterwards.',
   'keys.heading': 'Keys',
   'keys.intro': 'Keys in the software key store (no private material).',
   'keys.name': 'Name',
@@ -633,6 +651,21 @@ const en: Record<MessageKey, string> = {
   'backup.submit': 'Create and download',
   'backup.working': 'Creating the backup…',
   'backup.done': 'Backup downloaded: {name} ({size} KB)',
+  'restore.title': 'Restore from a backup',
+  'restore.intro': 'Upload a backup archive (.msbak) and type its passphrase. It replaces all data (database tables, keys, TLS certificate and configuration), ends every session, and the service restarts. The replaced state is kept in a restore-previous-<time> folder of the data directory.',
+  'restore.file': 'Backup archive (.msbak)',
+  'restore.passphrase': 'Backup passphrase',
+  'restore.submit': 'Restore…',
+  'restore.confirmTitle': 'Replace all data with the backup?',
+  'restore.confirmText': '“{name}” replaces all data of this node: accounts, audit log, seals, certificates, keys and configuration. Every change made after the backup is lost; the service restarts and everyone signs in again.',
+  'restore.confirmNote': 'The archive is checked first (passphrase, integrity, version); if the check fails nothing changes. The restore is one database transaction and is audited.',
+  'restore.confirm': 'Replace and restart',
+  'restore.uploading': 'Uploading the archive… {pct}%',
+  'restore.restoring': 'Checking and restoring…',
+  'restore.done': 'Restored {rows} rows and {files} files; the previous state is kept in {previous}.',
+  'restore.waiting': 'The service is restarting…',
+  'restore.back': 'The service is back; taking you to the sign-in page.',
+  'restore.timeout': 'The service did not come back in time; check the server log.',
 };
 
 export const DICTS: Record<Lang, Record<MessageKey, string>> = { 'zh-CN': zh, en };

@@ -1,5 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../api/client';
+import type { RestoreSummary } from '../api/types';
+import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { Icon } from '../components/Icon';
 import { PageHeader } from '../components/PageHeader';
@@ -13,6 +15,108 @@ const COMMANDS: { title: 'backup.create' | 'backup.restore' | 'backup.verify'; c
   { title: 'backup.restore', cmd: 'medsign restore /backup/medsign-2026-11-27.msbak --passphrase-file /root/backup.pass --data /srv/medsign-new' },
   { title: 'backup.verify', cmd: 'medsign audit verify --data /srv/medsign-new' },
 ];
+
+type RestorePhase = 'idle' | 'uploading' | 'restarting' | 'back';
+
+const sleep = (ms: number) => new Promise((r) => window.setTimeout(r, ms));
+
+/** Waits until the node has gone down (or a few seconds passed) and answers /readyz again. */
+async function waitForRestart(timeoutMs = 120000): Promise<boolean> {
+  const start = Date.now();
+  let wentDown = false;
+  while (Date.now() - start < timeoutMs) {
+    await sleep(500);
+    const up = await api.ready();
+    if (!up) wentDown = true;
+    else if (wentDown || Date.now() - start > 3000) return true;
+  }
+  return false;
+}
+
+/** Uploads an archive and restores it in place; the server restarts, every session ends. */
+function RestoreCard() {
+  const { t } = useI18n();
+  const [file, setFile] = useState<File | null>(null);
+  const [pass, setPass] = useState('');
+  const [confirming, setConfirming] = useState(false);
+  const [phase, setPhase] = useState<RestorePhase>('idle');
+  const [progress, setProgress] = useState(0);
+  const [summary, setSummary] = useState<RestoreSummary | null>(null);
+  const [timedOut, setTimedOut] = useState(false);
+
+  const ready = file !== null && pass.length >= MIN_PASSPHRASE && phase === 'idle';
+  const restore = async () => {
+    if (!file) return;
+    setPhase('uploading');
+    setProgress(0);
+    try {
+      const s = await api.restoreBackup(file, file.name, pass, setProgress);
+      setSummary(s);
+      setPass('');
+    } catch (e) {
+      setPhase('idle');
+      throw e;
+    }
+    setPhase('restarting');
+    void (async () => {
+      const back = await waitForRestart();
+      setTimedOut(!back);
+      setPhase('back');
+      if (!back) return;
+      await sleep(1500);
+      // The restore ended every session: the next authenticated call answers 401, which sends the console
+      // to the sign-in page with its notice.
+      await api.systemStatus().catch(() => undefined);
+    })();
+  };
+
+  return (
+    <form className="card" onSubmit={(e) => { e.preventDefault(); if (ready) setConfirming(true); }}
+      aria-labelledby="restore-title" data-testid="restore-card">
+      <h2 id="restore-title">{t('restore.title')}</h2>
+      <p className="muted small">{t('restore.intro')}</p>
+      <div className="field">
+        <label htmlFor="restore-file">{t('restore.file')}</label>
+        <input id="restore-file" type="file" accept=".msbak,application/octet-stream" disabled={phase !== 'idle'}
+          onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
+      </div>
+      <div className="field">
+        <label htmlFor="restore-pass">{t('restore.passphrase')}</label>
+        <input id="restore-pass" type="password" autoComplete="off" value={pass} minLength={MIN_PASSPHRASE}
+          disabled={phase !== 'idle'} onChange={(e) => setPass(e.target.value)} />
+      </div>
+      {phase === 'uploading' && (
+        <div className="notice notice-info" role="status" data-testid="restore-progress">
+          {progress < 1 ? t('restore.uploading', { pct: Math.round(progress * 100) }) : t('restore.restoring')}
+          <progress max={1} value={progress} style={{ width: '100%' }} />
+        </div>
+      )}
+      {phase === 'restarting' && summary && (
+        <div className="notice notice-info" role="status" data-testid="restore-restarting">
+          ✔ {t('restore.done', { rows: summary.rows, files: summary.files, previous: summary.previous })}
+          <br />⟳ {t('restore.waiting')}
+        </div>
+      )}
+      {phase === 'back' && (
+        <div className={`notice ${timedOut ? 'notice-warn' : 'notice-ok'}`} role="status" data-testid="restore-back">
+          {timedOut ? t('restore.timeout') : t('restore.back')}
+        </div>
+      )}
+      <div className="form-actions">
+        <button type="submit" className="danger" disabled={!ready}>
+          <Icon name="database" /> {t('restore.submit')}
+        </button>
+      </div>
+      {confirming && file && (
+        <ConfirmDialog title={t('restore.confirmTitle')} confirmLabel={t('restore.confirm')} danger
+          onConfirm={restore} onClose={() => setConfirming(false)}>
+          <p>{t('restore.confirmText', { name: file.name })}</p>
+          <p className="muted small">{t('restore.confirmNote')}</p>
+        </ConfirmDialog>
+      )}
+    </form>
+  );
+}
 
 export function BackupPage() {
   const { t } = useI18n();
@@ -74,6 +178,7 @@ export function BackupPage() {
           </div>
         </form>
         <div>
+          <RestoreCard />
           {COMMANDS.map((c) => (
             <div className="card" key={c.title}>
               <h2>{t(c.title)}</h2>

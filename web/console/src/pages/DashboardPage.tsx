@@ -1,12 +1,12 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api } from '../api/client';
-import type { SystemStatus } from '../api/types';
+import type { ExpiryItem, SystemStatus } from '../api/types';
 import { DashboardTimeCard } from '../components/DashboardTimeCard';
 import { EChart } from '../components/EChart';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { PageHeader } from '../components/PageHeader';
 import { StatusBadge } from '../components/StatusBadge';
-import { formatDuration, formatTime } from '../format';
+import { formatClock, formatDuration, formatTime } from '../format';
 import { useI18n } from '../i18n/I18nContext';
 import type { MessageKey } from '../i18n/dict';
 import { parsePrometheus, routeStats, totalRequests, type RouteStats } from '../metrics/prometheus';
@@ -32,6 +32,8 @@ export function DashboardPage() {
   const [routes, setRoutes] = useState<RouteStats[]>([]);
   const [rate, setRate] = useState<{ time: string; value: number }[]>([]);
   const [error, setError] = useState<unknown>(null);
+  const [expiry, setExpiry] = useState<{ warn_days: number; items: ExpiryItem[] } | null>(null);
+  const [expiryError, setExpiryError] = useState<unknown>(null);
   // Rates are differences between successive /metrics counter readings.
   const prevSample = useRef<{ at: number; total: number } | null>(null);
 
@@ -47,7 +49,7 @@ export function DashboardPage() {
       if (prev) {
         const dt = (now - prev.at) / 1000;
         const v = dt > 0 ? Math.max(0, (total - prev.total) / dt) : 0;
-        const label = new Date(now).toLocaleTimeString(lang === 'en' ? 'en-GB' : 'zh-CN', { hour12: false });
+        const label = formatClock(new Date(now), lang);
         setRate((r) => [...r, { time: label, value: Math.round(v * 100) / 100 }].slice(-MAX_POINTS));
       }
       prevSample.current = { at: now, total };
@@ -57,6 +59,12 @@ export function DashboardPage() {
     }
   }, [lang]);
 
+  // Certificate expiry changes by the day: read once per visit and on "refresh".
+  const loadExpiry = useCallback(() => {
+    api.systemExpiry().then((r) => { setExpiry(r); setExpiryError(null); }, setExpiryError);
+  }, []);
+  useEffect(loadExpiry, [loadExpiry]);
+
   useEffect(() => {
     void load();
     // A second reading soon after the first, so the rate chart has a point without waiting a whole poll.
@@ -65,6 +73,8 @@ export function DashboardPage() {
     return () => { window.clearTimeout(soon); window.clearInterval(timer); };
   }, [load]);
 
+  // Key certificate expiry is part of the expiry card below, with every other certificate.
+  const otherWarnings = (status?.warnings ?? []).filter((w) => !(expiry && w.kind === 'certificate_expiry'));
   const top = routes.slice(0, 10);
   const byRoute = useMemo(
     () => ({
@@ -111,7 +121,7 @@ export function DashboardPage() {
 
   return (
     <section aria-labelledby="page-title">
-      <PageHeader title={t('dash.heading')} actions={<button type="button" onClick={() => void load()}>{t('common.refresh')}</button>} />
+      <PageHeader title={t('dash.heading')} actions={<button type="button" onClick={() => { void load(); loadExpiry(); }}>{t('common.refresh')}</button>} />
       <ErrorNotice error={error} />
       {status && (
         <div className="stat-grid" data-testid="status-cards">
@@ -143,11 +153,11 @@ export function DashboardPage() {
       {status && (
         <div className="card">
           <h2>{t('dash.warnings')}</h2>
-          {status.warnings.length === 0 ? (
+          {otherWarnings.length === 0 ? (
             <p className="muted">✔ {t('dash.noWarnings')}</p>
           ) : (
             <ul className="warning-list">
-              {status.warnings.map((w, i) => (
+              {otherWarnings.map((w, i) => (
                 <li key={i}>
                   <StatusBadge tone={w.kind === 'crl_stale' || w.kind === 'crl_fetch_failed' ? 'bad' : 'warn'}>
                     {warningLabel(w.kind, t)}</StatusBadge>{' '}
@@ -160,6 +170,41 @@ export function DashboardPage() {
           )}
         </div>
       )}
+      <div className="card" data-testid="expiry-card">
+        <h2>{t('exp.heading')}</h2>
+        <ErrorNotice error={expiryError} />
+        {expiry && <p className="muted small">{t('exp.intro', { days: expiry.warn_days })}</p>}
+        {expiry && expiry.items.length === 0 && <p className="muted">✔ {t('exp.none')}</p>}
+        {expiry && expiry.items.length > 0 && (
+          <table className="data-table" aria-label={t('exp.heading')}>
+            <thead>
+              <tr>
+                <th scope="col">{t('exp.state')}</th>
+                <th scope="col">{t('exp.name')}</th>
+                <th scope="col">{t('exp.subject')}</th>
+                <th scope="col">{t('exp.notAfter')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {expiry.items.map((it) => (
+                <tr key={it.kind + ':' + it.name} data-expiry={it.kind + ':' + it.name}>
+                  <td className="nowrap">
+                    <StatusBadge tone={it.level === 'error' ? 'bad' : 'warn'}>
+                      {it.days_left < 0 ? t('exp.expired', { n: -it.days_left }) : t('exp.daysLeft', { n: it.days_left })}
+                    </StatusBadge>
+                  </td>
+                  <td>
+                    <div className="muted small">{t(('exp.kind.' + it.kind) as MessageKey)}</div>
+                    <span className="mono small" title={it.name}>{it.name.length > 24 ? it.name.slice(0, 16) + '…' : it.name}</span>
+                  </td>
+                  <td className="dn">{it.subject}</td>
+                  <td className="nowrap small">{formatTime(it.not_after, lang)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </div>
       <DashboardTimeCard />
       <div className="chart-grid">
         <div className="card">

@@ -72,15 +72,17 @@ export function KeysPage() {
                   {k.certificate ? k.certificate.sha256.slice(0, 16) + '…' : '—'}
                 </td>
                 <td>
-                  {k.certificate && <button type="button" className="small-button" onClick={() => setCertOf(k.name)}
-                    aria-label={t('gaps.keyCert.title', { name: k.name })}>{t('gaps.keyCert.open')}</button>}
+                  {k.certificate ? <button type="button" className="small-button" onClick={() => setCertOf(k.name)}
+                    aria-label={t('gaps.keyCert.title', { name: k.name })}>{t('gaps.keyCert.open')}</button>
+                    : <button type="button" className="small-button" onClick={() => setCertOf(k.name)}
+                      aria-label={t('kc.importTitle', { name: k.name })}>{t('kc.import')}</button>}
                 </td>
               </tr>
             ))}
           </tbody>
         </table>
       </div>
-      {certOf && <KeyCertificateDialog name={certOf} onClose={() => setCertOf(null)} />}
+      {certOf && <KeyCertificateDialog name={certOf} onClose={() => setCertOf(null)} onImported={() => void load()} />}
     </section>
   );
 }

@@ -3,7 +3,9 @@ import { api } from '../api/client';
 import { ops, type SealKind } from '../api/operations';
 import { blobBase64, sealOps, DOCMDP, type DocMdp, type Seal, type SealType } from '../api/seals';
 import type { KeyInfo } from '../api/types';
+import { DateTimeField } from '../components/DateTimeField';
 import { Dialog } from '../components/Dialog';
+import { parseDateTimeText } from '../format';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { useObjectUrl } from '../components/useObjectUrl';
 import { useI18n } from '../i18n/I18nContext';
@@ -94,6 +96,7 @@ export function SealMakeDialog({ onClose, onMade }: { onClose(): void; onMade(s:
       if (!name.trim()) throw new Error(t('seals.needName'));
       if (source === 'upload' && !upload) throw new Error(t('seals.needPicture'));
       if (!chosen.length) throw new Error(t('seals.needKey'));
+      if (!parseDateTimeText(start, 'date') || !parseDateTimeText(end, 'date')) throw new Error(t('dt.invalidDate', { format: 'YYYY-MM-DD' }));
       const arc = kind === 'round' || kind === 'oval';
       const s = await sealOps.make({
         name: name.trim(), type, owner: owner.trim() || undefined, version, keys: chosen, docmdp, activate,
@@ -202,14 +205,8 @@ export function SealMakeDialog({ onClose, onMade }: { onClose(): void; onMade(s:
             </div>
           </fieldset>
           <div className="form-grid">
-            <div className="field">
-              <label htmlFor="mk-start">{t('seals.validFrom')}</label>
-              <input id="mk-start" type="date" value={start} onChange={(e) => setStart(e.target.value)} />
-            </div>
-            <div className="field">
-              <label htmlFor="mk-end">{t('seals.validTo')}</label>
-              <input id="mk-end" type="date" value={end} onChange={(e) => setEnd(e.target.value)} />
-            </div>
+            <DateTimeField id="mk-start" mode="date" required label={t('seals.validFrom')} value={start} onChange={setStart} />
+            <DateTimeField id="mk-end" mode="date" required label={t('seals.validTo')} value={end} onChange={setEnd} />
             <div className="field">
               <label htmlFor="mk-version">{t('seals.version')}</label>
               <select id="mk-version" value={version} onChange={(e) => setVersion(Number(e.target.value) as 2 | 4)}>

@@ -6,7 +6,8 @@ import { ErrorNotice } from '../components/ErrorNotice';
 import { Icon } from '../components/Icon';
 import { PageHeader } from '../components/PageHeader';
 import { StatusBadge } from '../components/StatusBadge';
-import { formatTime } from '../format';
+import { dateTimeTextToIso, formatTime, parseDateTimeText } from '../format';
+import { DateTimeField } from '../components/DateTimeField';
 import { useI18n } from '../i18n/I18nContext';
 import { useSession } from '../session/SessionContext';
 import { SvsAppDialog } from './SvsAppDialog';
@@ -213,8 +214,9 @@ function LogFilter({ apps, onSearch }: { apps: SvsApp[]; onSearch(f: SvsLogFilte
   const [to, setTo] = useState('');
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    // datetime-local is the browser's local time; the server takes ISO 8601 UTC.
-    const iso = (v: string) => (v ? new Date(v).toISOString() : undefined);
+    // The fields hold local time as "YYYY-MM-DD HH:mm"; the server takes ISO 8601 UTC.
+    if ((from && !parseDateTimeText(from)) || (to && !parseDateTimeText(to))) return;  // the field says what is wrong
+    const iso = dateTimeTextToIso;
     onSearch({ app: app || undefined, result: result || undefined, operation: operation || undefined, from: iso(from), to: iso(to) });
   };
   return (
@@ -240,14 +242,8 @@ function LogFilter({ apps, onSearch }: { apps: SvsApp[]; onSearch(f: SvsLogFilte
           {SVS_OPERATIONS.map((o) => <option key={o} value={o} />)}
         </datalist>
       </div>
-      <div className="field">
-        <label htmlFor="svs-from">{t('gaps.svs.from')}</label>
-        <input id="svs-from" type="datetime-local" value={from} onChange={(e) => setFrom(e.target.value)} />
-      </div>
-      <div className="field">
-        <label htmlFor="svs-to">{t('gaps.svs.to')}</label>
-        <input id="svs-to" type="datetime-local" value={to} onChange={(e) => setTo(e.target.value)} />
-      </div>
+      <DateTimeField id="svs-from" label={t('gaps.svs.from')} value={from} onChange={setFrom} />
+      <DateTimeField id="svs-to" label={t('gaps.svs.to')} value={to} onChange={setTo} />
       <div className="filter-actions">
         <button type="submit" className="primary">{t('svs.search')}</button>
       </div>

@@ -7,7 +7,8 @@ import { Icon } from '../components/Icon';
 import { PageHeader } from '../components/PageHeader';
 import { Pagination } from '../components/Pagination';
 import { StatusBadge } from '../components/StatusBadge';
-import { downloadText, formatTime } from '../format';
+import { dateTimeTextToIso as toIso, downloadText, formatTime, parseDateTimeText } from '../format';
+import { DateTimeField } from '../components/DateTimeField';
 import { useI18n } from '../i18n/I18nContext';
 import { useSession } from '../session/SessionContext';
 import type { MessageKey } from '../i18n/dict';
@@ -17,12 +18,6 @@ import { ProviderTsaGenerateDialog } from '../components/ProviderTsaGenerateDial
 const PAGE_SIZE = 20;
 const DAY = 86400_000;
 
-/** datetime-local (local time) → ISO 8601 UTC, as the API wants. */
-function toIso(local: string): string | undefined {
-  if (!local) return undefined;
-  const d = new Date(local);
-  return isNaN(d.getTime()) ? undefined : d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 const hexOnly = (s: string) => s.replace(/[\s:]/g, '').toLowerCase();
 
@@ -205,6 +200,7 @@ function TokenFilterBar({ units, onSearch }: { units: TsaUnit[]; onSearch(f: Tsa
   const [unit, setUnit] = useState('');
   const submit = (e: FormEvent) => {
     e.preventDefault();
+    if ((from && !parseDateTimeText(from)) || (to && !parseDateTimeText(to))) return;  // the field says what is wrong
     onSearch({ serial: hexOnly(serial), from: toIso(from), to: toIso(to), requester: requester.trim(), imprint: hexOnly(imprint), unit });
   };
   const reset = () => {
@@ -217,14 +213,8 @@ function TokenFilterBar({ units, onSearch }: { units: TsaUnit[]; onSearch(f: Tsa
         <label htmlFor="t-serial">{t('tsa.serial')}</label>
         <input id="t-serial" placeholder="hex" value={serial} onChange={(e) => setSerial(e.target.value)} />
       </div>
-      <div className="field">
-        <label htmlFor="t-from">{t('audit.from')}</label>
-        <input id="t-from" type="datetime-local" value={from} onChange={(e) => setFrom(e.target.value)} />
-      </div>
-      <div className="field">
-        <label htmlFor="t-to">{t('audit.to')}</label>
-        <input id="t-to" type="datetime-local" value={to} onChange={(e) => setTo(e.target.value)} />
-      </div>
+      <DateTimeField id="t-from" label={t('audit.from')} value={from} onChange={setFrom} />
+      <DateTimeField id="t-to" label={t('audit.to')} value={to} onChange={setTo} />
       <div className="field">
         <label htmlFor="t-requester">{t('tsa.requester')}</label>
         <input id="t-requester" placeholder="127.0.0.1" value={requester} onChange={(e) => setRequester(e.target.value)} />

@@ -2,7 +2,8 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { ops, type PkiPolicy, type VerifyResult } from '../api/operations';
 import { CertificateInput } from '../components/CertificateInput';
 import { ErrorNotice } from '../components/ErrorNotice';
-import { formatTime } from '../format';
+import { dateTimeTextToIso, formatTime, parseDateTimeText } from '../format';
+import { DateTimeField } from '../components/DateTimeField';
 import { useI18n } from '../i18n/I18nContext';
 import type { MessageKey } from '../i18n/dict';
 import { commonName } from './TrustAnchorsPanel';
@@ -26,11 +27,12 @@ export function TrustVerifyPanel() {
   }, []);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
+    if (at && !parseDateTimeText(at)) return;  // the field says what is wrong
     setBusy(true);
     setError(null);
     setResult(null);
     try {
-      const when = at ? new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z') : undefined;
+      const when = dateTimeTextToIso(at);
       setResult(await ops.verify(policy, cert, when));
     } catch (err) {
       setError(err);
@@ -52,10 +54,7 @@ export function TrustVerifyPanel() {
           </select>
         </div>
         <CertificateInput id="verify-cert" label={t('trust.certToVerify')} accept=".pem,.crt,.cer,.der" onChange={setCert} rows={4} />
-        <div className="field">
-          <label htmlFor="verify-at">{t('trust.verifyAt')}</label>
-          <input id="verify-at" type="datetime-local" value={at} onChange={(e) => setAt(e.target.value)} />
-        </div>
+        <DateTimeField id="verify-at" label={t('trust.verifyAt')} value={at} onChange={setAt} />
         <div className="form-actions">
           <button type="submit" className="primary" disabled={busy || !policy || !cert}>{t('trust.verify')}</button>
         </div>
