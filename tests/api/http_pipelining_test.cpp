@@ -1,6 +1,7 @@
 // HTTP/1.1 pipelining: requests sent back to back on one connection are all answered, in the order they
 // were sent, even when a later request's route finishes first; a buffered route in the middle waits for
-// the answers owed before it; "Connection: close" ends the connection after its own answer.
+// the answers owed before it; "Connection: close" ends the connection after its own answer. The same
+// for the RFC 3161 TCP transport (server/framed_connection.h).
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -15,6 +16,7 @@
 #include <boost/beast/http.hpp>
 
 #include "harness.h"
+#include "server/tsa_socket_server.h"
 #include "tsp/timestamp.h"
 #include "tsp/timestamp_issuer.h"
 
@@ -119,6 +121,46 @@ TEST_F(HttpPipeliningTest, TimestampQueriesPipelinedAreEachAnsweredWithTheirOwnN
     ASSERT_TRUE(v->tst.nonce.has_value());
     EXPECT_EQ(*v->tst.nonce, (Bytes{0x01, static_cast<std::uint8_t>(i)})) << "answer " << i << " out of order";
   }
+}
+
+TEST_F(HttpPipeliningTest, TsaTcpQueriesSentTogetherAreAnsweredInOrderThenAPollIsRefused) {
+  Conn c(server_->tsa_tcp_port());
+  std::string batch;
+  constexpr int kN = 100;  // more than the transport works on at once
+  for (int i = 0; i < kN; ++i) {
+    tsp::TimeStampRequest req;
+    req.imprint.algorithm = cms::DigestAlgorithm::sha256;
+    req.imprint.hashed_message.assign(32, static_cast<std::uint8_t>(i));
+    req.nonce = Bytes{0x02, static_cast<std::uint8_t>(i)};
+    Bytes f = server::tsa_tcp::frame(server::tsa_tcp::kTsaMsg, tsp::encode_request(req).value());
+    batch.append(f.begin(), f.end());
+  }
+  Bytes poll = server::tsa_tcp::frame(server::tsa_tcp::kPollReq, Bytes{0});
+  batch.append(poll.begin(), poll.end());
+  c.send(batch);
+  auto read_frame = [&](std::uint8_t& flag) {
+    std::uint8_t head[5];
+    asio::read(c.sock, asio::buffer(head));
+    std::uint32_t len = (std::uint32_t{head[0]} << 24) | (std::uint32_t{head[1]} << 16) | (std::uint32_t{head[2]} << 8) | head[3];
+    flag = head[4];
+    Bytes body(len - 1);
+    asio::read(c.sock, asio::buffer(body));
+    return body;
+  };
+  for (int i = 0; i < kN; ++i) {
+    std::uint8_t flag = 0;
+    Bytes body = read_frame(flag);
+    ASSERT_EQ(flag, server::tsa_tcp::kFinalMsgRep) << i;
+    auto parsed = tsp::parse_response(body);
+    ASSERT_TRUE(parsed.ok() && parsed->token) << i;
+    auto v = tsp::verify_token(*parsed->token);
+    ASSERT_TRUE(v.ok() && v->tst.nonce) << i;
+    EXPECT_EQ(*v->tst.nonce, (Bytes{0x02, static_cast<std::uint8_t>(i)})) << "answer " << i << " out of order";
+  }
+  std::uint8_t flag = 0;
+  Bytes text = read_frame(flag);
+  EXPECT_EQ(flag, server::tsa_tcp::kErrorMsgRep);
+  EXPECT_NE(std::string(text.begin(), text.end()).find("polling"), std::string::npos);
 }
 
 TEST_F(HttpPipeliningTest, ConnectionCloseEndsAfterItsOwnAnswer) {
