@@ -76,7 +76,7 @@ Result<std::shared_ptr<const pki::Certificate>> cert_field(services::SvsService&
   }
   std::string key = str_field(j, "key");
   if (key.empty()) return Error(Errc::missing_field, "certificate (PEM or Base64 DER) or key required");
-  MEDSIGN_ASSIGN(const services::SvsKey* k, svs.find_key(key));
+  MEDSIGN_ASSIGN(auto k, svs.find_key(key));
   return std::make_shared<const pki::Certificate>(k->certificate);
 }
 
@@ -154,7 +154,7 @@ Result<json> op_sign_data(services::SvsService& svs, const services::Caller& c, 
   Bytes sig;
   if (j.contains("hash_state")) {
     MEDSIGN_ASSIGN(svs::HashState st, state_field(j));
-    MEDSIGN_ASSIGN(const services::SvsKey* key, svs.find_key(log.key));
+    MEDSIGN_ASSIGN(auto key, svs.find_key(log.key));
     MEDSIGN_TRY(check_state_alg(st, state_hash_for(key->alg)));
     log.data = st.digest();
     MEDSIGN_ASSIGN(sig, svs.sign_digest(c, log.key, log.data, pw));
@@ -165,7 +165,7 @@ Result<json> op_sign_data(services::SvsService& svs, const services::Caller& c, 
     MEDSIGN_ASSIGN(log.data, b64_field(j, "data"));
     MEDSIGN_ASSIGN(sig, svs.sign_data(c, log.key, log.data, pw));
   }
-  MEDSIGN_ASSIGN(const services::SvsKey* k, svs.find_key(log.key));
+  MEDSIGN_ASSIGN(auto k, svs.find_key(log.key));
   return json{{"signature", base64_encode(sig)},
               {"algorithm", std::string(crypto::signature_alg_name(k->alg))},
               {"key_index", k->index},
@@ -209,7 +209,7 @@ Result<json> op_sign_message(services::SvsService& svs, const services::Caller& 
   o.signed_attributes = j.value("signed_attributes", true);
   if (j.contains("hash_state")) {
     MEDSIGN_ASSIGN(svs::HashState st, state_field(j));
-    MEDSIGN_ASSIGN(const services::SvsKey* key, svs.find_key(log.key));
+    MEDSIGN_ASSIGN(auto key, svs.find_key(log.key));
     MEDSIGN_TRY(check_state_alg(st, state_hash_for(key->alg)));
     o.content_digest = st.digest();
   } else if (j.contains("digest")) {
@@ -342,7 +342,7 @@ Result<json> op_random(const json& j, Outcome&) {
 
 Result<json> op_certificate(services::SvsService& svs, const json& j, Outcome& log) {
   log.key = str_field(j, "key");
-  MEDSIGN_ASSIGN(const services::SvsKey* k, svs.find_key(log.key));
+  MEDSIGN_ASSIGN(auto k, svs.find_key(log.key));
   json out = cert_summary(k->certificate);
   out["certificate"] = base64_encode(k->certificate.der());
   out["pem"] = k->certificate.to_pem();
@@ -637,7 +637,7 @@ Result<BodySink> sign_file(services::SvsService& svs, RequestContext& ctx) {
   if (key.empty()) return Error(Errc::missing_field, "key: index or name of the signing key (query parameter)");
   std::string format = ctx.query_or("format", "signature");
   if (format != "signature" && format != "cms") return Error(Errc::invalid_argument, "format must be signature or cms");
-  MEDSIGN_ASSIGN(const services::SvsKey* k, svs.find_key(key));
+  MEDSIGN_ASSIGN(auto k, svs.find_key(key));
   auto job = std::make_shared<FileJob>();
   job->caller = *caller;
   crypto::HashAlg h = crypto::signature_hash(k->alg);

@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <deque>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -194,6 +196,33 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
 namespace {
 
+// A SyncWriteStream appending to a string: serialises answers so several go out in one write.
+struct StringWriter {
+  std::string& out;
+  template <typename ConstBuffers>
+  std::size_t write_some(const ConstBuffers& buffers, beast::error_code& ec) {
+    ec = {};
+    std::size_t n = 0;
+    for (auto it = asio::buffer_sequence_begin(buffers); it != asio::buffer_sequence_end(buffers); ++it) {
+      asio::const_buffer b = *it;
+      out.append(static_cast<const char*>(b.data()), b.size());
+      n += b.size();
+    }
+    return n;
+  }
+  template <typename ConstBuffers>
+  std::size_t write_some(const ConstBuffers& buffers) {
+    beast::error_code ec;
+    return write_some(buffers, ec);
+  }
+};
+
+void append_serialized(HttpResponse& res, std::string& out) {
+  StringWriter w{out};
+  beast::error_code ec;
+  http::write(w, res, ec);  // answers carry their Content-Length already, as for async_write
+}
+
 template <typename Stream>
 class Connection : public std::enable_shared_from_this<Connection<Stream>> {
  public:
@@ -218,6 +247,8 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   auto& lowest() { return beast::get_lowest_layer(stream_); }
 
   void read_header() {
+    in_request_ = true;
+    read_pending_ = true;
     parser_.emplace();
     parser_->header_limit(srv_.opts.max_header_bytes);
     // With streaming routes the header may announce more than max_body_bytes: on_header decides per route.
@@ -247,10 +278,26 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   // Routes the request as soon as its header is in: a stream route takes the body from here, the others
   // get it whole (up to max_body_bytes).
   void on_header(beast::error_code ec) {
+    read_pending_ = false;
     if (ec) return fail(ec, /*in_header=*/true);
     const auto& h = parser_->get();
     request_id_ = sanitise_request_id(h["X-Request-Id"]);
     routed_ = route_target(srv_.router, h.method(), std::string_view(h.target().data(), h.target().size()), request_id_);
+    if (!owed_.empty() && !pipelined(routed_)) {
+      // Answers to pipelined requests are still owed: this one (buffered or streaming) runs once they are out.
+      deadline_.cancel();
+      deferred_ = [self = this->shared_from_this()] { self->read_body(); };
+      return;
+    }
+    read_body();
+  }
+
+  // An async route's request may be served while earlier ones on the connection still wait for answers.
+  static bool pipelined(const RoutedRequest& r) {
+    return !r.early && r.route && r.route->kind == RouteKind::async;
+  }
+
+  void read_body() {
     if (routed_.route && routed_.route->kind == RouteKind::stream) return start_stream();
     if (srv_.max_stream_body > srv_.opts.max_body_bytes) {
       if (auto len = parser_->content_length(); len && *len > srv_.opts.max_body_bytes)
@@ -258,6 +305,7 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
       parser_->body_limit(srv_.opts.max_body_bytes);
     }
     arm_deadline(srv_.opts.body_timeout_ms);
+    read_pending_ = true;
     http::async_read(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code ec2, std::size_t) {
       self->on_body(ec2);
     });
@@ -267,6 +315,18 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   void fail(beast::error_code ec, bool in_header) {
     deadline_.cancel();
     if (timed_out_) ec = beast::error::timeout;
+    in_request_ = false;
+    read_pending_ = false;
+    if (!owed_.empty() || writing_) {
+      // Pipelined answers are still owed: they go out first, then this failure is handled (and the
+      // connection closes); nothing more is read.
+      stop_reading_ = true;
+      deferred_ = [self = this->shared_from_this(), ec, in_header] {
+        self->timed_out_ = false;
+        self->fail(ec, in_header);
+      };
+      return;
+    }
     if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
         ec == asio::error::operation_aborted)
       return close();
@@ -288,17 +348,25 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   }
 
   void on_body(beast::error_code ec) {
+    read_pending_ = false;
     if (ec) return fail(ec, false);
     deadline_.cancel();
     ++requests_;
     lowest().expires_never();
-    req_ = parser_->release();
     srv_.in_flight.fetch_add(1);
     srv_.metrics.inc_in_flight();
+    if (pipelined(routed_)) {
+      auto req = std::make_shared<BeastRequest>(parser_->release());
+      auto ctx = std::make_shared<RequestContext>(RequestContext{*req, remote_, std::move(request_id_), tls_, {}, {}, {}, {}});
+      bind_route(routed_, *ctx);
+      routed_.started = std::chrono::steady_clock::now();
+      in_request_ = false;
+      return dispatch_async(ctx, std::move(req));
+    }
+    req_ = parser_->release();
     auto ctx = std::make_shared<RequestContext>(RequestContext{req_, remote_, std::move(request_id_), tls_, {}, {}, {}, {}});
     bind_route(routed_, *ctx);
     routed_.started = std::chrono::steady_clock::now();
-    if (!routed_.early && routed_.route && routed_.route->kind == RouteKind::async) return dispatch_async(ctx);
     // A buffered route runs on the worker pool (database, crypto) or inline, as it asks.
     auto run = [self = this->shared_from_this(), ctx] {
       auto res = std::make_shared<HttpResponse>(run_routed(self->routed_, &self->srv_.metrics, *ctx));
@@ -310,19 +378,25 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     else run();
   }
 
-  void dispatch_async(const std::shared_ptr<RequestContext>& ctx) {
+  // Runs an async route. Its answer takes the next slot of owed_, so answers go out in request order however
+  // the routes complete; the next request is read meanwhile (HTTP/1.1 pipelining, up to kMaxPipeline owed).
+  void dispatch_async(const std::shared_ptr<RequestContext>& ctx, std::shared_ptr<BeastRequest> req) {
     const Route& route = *routed_.route;
     auto t0 = routed_.started;
     bool log = route.async_options.access_log;
-    auto done = [self = this->shared_from_this(), ctx, t0, log](HttpResponse r) {
+    const std::uint64_t seq = first_owed_ + owed_.size();
+    owed_.push_back(Owed{nullptr, req->version(), req->keep_alive(), req->method() == http::verb::head});
+    if (!req->keep_alive()) stop_reading_ = true;
+    auto done = [self = this->shared_from_this(), ctx, req, t0, log, seq](HttpResponse r) {
       add_common_headers(r, ctx->request_id);
       double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      self->srv_.metrics.observe_request(ctx->route, std::string(http::to_string(self->req_.method())), r.result_int(), secs);
+      const std::string method(http::to_string(req->method()));
+      self->srv_.metrics.observe_request(ctx->route, method, r.result_int(), secs);
       if (log)
-        log::info("request", {{"request_id", ctx->request_id}, {"method", std::string(http::to_string(self->req_.method()))},
+        log::info("request", {{"request_id", ctx->request_id}, {"method", method},
                                {"route", ctx->route}, {"status", r.result_int()}, {"remote", self->remote_}});
       auto res = std::make_shared<HttpResponse>(std::move(r));
-      asio::post(self->lowest().get_executor(), [self, res] { self->write(res); });
+      asio::post(self->lowest().get_executor(), [self, res, seq] { self->answered(seq, res); });
     };
     try {
       route.async(*ctx, done);
@@ -330,6 +404,71 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
       log::error("handler threw", {{"request_id", ctx->request_id}, {"route", ctx->route}, {"what", e.what()}});
       done(error_response(Error(Errc::internal, "unexpected failure; see the server log"), ctx->request_id));
     }
+    continue_reading();
+  }
+
+  void continue_reading() {
+    if (in_request_ || stop_reading_ || closed_) return;
+    if (srv_.owner.draining()) {
+      stop_reading_ = true;
+      return;
+    }
+    if (owed_.size() >= kMaxPipeline) return;  // flush_answers() resumes
+    read_header();
+  }
+
+  void answered(std::uint64_t seq, std::shared_ptr<HttpResponse> res) {
+    owed_[seq - first_owed_].res = std::move(res);
+    flush_answers();
+  }
+
+  // Writes every answer that is ready at the head of owed_, in order, in one write.
+  void flush_answers() {
+    if (writing_ || closed_) return;
+    std::size_t n = 0;
+    bool close_after = false;
+    out_.clear();
+    for (; n < owed_.size() && owed_[n].res; ++n) {
+      Owed& o = owed_[n];
+      const bool keep = o.keep_alive && !srv_.owner.draining();
+      o.res->version(o.version);
+      o.res->keep_alive(keep);
+      if (o.head) {
+        auto len = o.res->body().size();
+        o.res->body().clear();
+        o.res->content_length(len);
+      }
+      append_serialized(*o.res, out_);
+      if (!keep) {
+        close_after = true;
+        ++n;
+        break;
+      }
+    }
+    if (n == 0) return;
+    owed_.erase(owed_.begin(), owed_.begin() + static_cast<std::ptrdiff_t>(n));
+    first_owed_ += n;
+    writing_ = true;
+    if (!read_pending_) arm_deadline(srv_.opts.body_timeout_ms);  // else the read's deadline covers the write
+    asio::async_write(stream_, asio::buffer(out_),
+                      [self = this->shared_from_this(), n, close_after](beast::error_code ec, std::size_t) {
+                        self->writing_ = false;
+                        self->srv_.in_flight.fetch_sub(static_cast<std::int64_t>(n));
+                        for (std::size_t i = 0; i < n; ++i) self->srv_.metrics.dec_in_flight();
+                        if (!self->read_pending_) self->deadline_.cancel();
+                        if (ec || close_after) {
+                          self->stop_reading_ = true;
+                          self->deferred_ = nullptr;
+                          return self->close();
+                        }
+                        if (!self->owed_.empty() && self->owed_.front().res) return self->flush_answers();
+                        if (self->owed_.empty() && self->deferred_) {
+                          auto next = std::move(self->deferred_);
+                          self->deferred_ = nullptr;
+                          return next();
+                        }
+                        self->continue_reading();
+                      });
   }
 
   // ---- streaming-body routes ----
@@ -475,6 +614,8 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   }
 
   void close() {
+    if (closed_) return;
+    closed_ = true;
     beast::error_code ec;
     if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
       lowest().expires_after(std::chrono::seconds(1));
@@ -506,6 +647,22 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   RoutedRequest routed_;
   std::chrono::steady_clock::time_point stream_t0_;
   std::uint64_t requests_ = 0;
+  // Pipelined async requests whose answers are owed, in request order (the front is request first_owed_).
+  struct Owed {
+    std::shared_ptr<HttpResponse> res;  // null until the route answers
+    unsigned version;
+    bool keep_alive, head;
+  };
+  static constexpr std::size_t kMaxPipeline = 32;
+  std::deque<Owed> owed_;
+  std::uint64_t first_owed_ = 0;
+  std::string out_;                 // the answers being written
+  bool writing_ = false;            // out_ is being written
+  bool in_request_ = false;         // a request is being read (or waits in deferred_)
+  bool read_pending_ = false;       // a read is outstanding on the socket
+  bool stop_reading_ = false;       // no further request is read (Connection: close, draining, failure)
+  bool closed_ = false;
+  std::function<void()> deferred_;  // what runs once every owed answer is written
   boost::asio::steady_timer deadline_;
   bool timed_out_ = false;
 };

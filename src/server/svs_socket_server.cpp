@@ -18,6 +18,7 @@
 #include <boost/asio/write.hpp>
 
 #include "common/clock.h"
+#include "server/framed_connection.h"
 #include "services/svs_protocol.h"
 #include "svs/message.h"
 
@@ -57,6 +58,17 @@ Bytes format_error_answer() {
 }
 }  // namespace
 
+// GM/T 0029 Annex A over TCP/TLS: DER messages back to back (framing::FramedConnection).
+struct SvsProtocol {
+  SvsSocketServer::Impl* srv;
+  framing::Frame frame(ByteView buffered);
+  void handle(Bytes message, const std::string& remote, framing::AnswerFn done);
+  std::size_t max_pipeline() const;
+  int idle_timeout_ms() const;
+  bool stopping() const;
+  void pending(int delta);
+};
+
 struct SvsSocketServer::Impl {
   services::SvsService& svs;
   SvsSocketOptions opts;
@@ -73,163 +85,42 @@ struct SvsSocketServer::Impl {
   Bytes udp_buf;
   udp::endpoint udp_peer;
 
+  SvsProtocol proto{this};
+
   Impl(services::SvsService& s, SvsSocketOptions o) : svs(s), opts(std::move(o)) {}
   void accept();
   void accept_tls();
   void udp_receive();
 };
 
+framing::Frame SvsProtocol::frame(ByteView buffered) {
+  auto size = der_message_size(buffered, srv->opts.max_message);
+  if (!size) {
+    srv->rejected.fetch_add(1);
+    return {framing::Frame::bad, 0, buffered[0] == 0x30 ? format_error_answer() : Bytes{}};
+  }
+  if (!size->has_value() || **size > buffered.size()) return {};
+  return {framing::Frame::message, **size, {}};
+}
+
+void SvsProtocol::handle(Bytes message, const std::string& remote, framing::AnswerFn done) {
+  srv->requests.fetch_add(1);
+  auto m = std::make_shared<Bytes>(std::move(message));
+  services::svs_handle_der(srv->svs, *m, remote, [m, done = std::move(done)](Bytes answer) {
+    done({std::move(answer), true});
+  });
+}
+
+std::size_t SvsProtocol::max_pipeline() const { return srv->opts.max_pipeline; }
+int SvsProtocol::idle_timeout_ms() const { return srv->opts.idle_timeout_ms; }
+bool SvsProtocol::stopping() const { return srv->stopping.load(); }
+void SvsProtocol::pending(int delta) { srv->pending.fetch_add(delta); }
+
 namespace {
 
 using TlsStream = asio::ssl::stream<tcp::socket>;
-
-// One TCP (or TLS) connection: reads messages as they come, hands each to the service, writes the answers
-// in request order. All members are touched on the connection's strand only.
 template <typename Stream>
-class Connection : public std::enable_shared_from_this<Connection<Stream>> {
- public:
-  Connection(SvsSocketServer::Impl* srv, Stream s, std::string remote)
-      : srv_(srv), sock_(std::move(s)), remote_(std::move(remote)), timer_(sock_.get_executor()) {}
-
-  void start() {
-    if constexpr (std::is_same_v<Stream, TlsStream>) {
-      arm_timer();
-      sock_.async_handshake(asio::ssl::stream_base::server, [self = this->shared_from_this()](error_code ec) {
-        if (ec) return self->close();  // a failed handshake is not a request
-        self->read_more();
-      });
-    } else {
-      read_more();
-    }
-  }
-
- private:
-  using std::enable_shared_from_this<Connection<Stream>>::shared_from_this;
-  using std::enable_shared_from_this<Connection<Stream>>::weak_from_this;
-  tcp::socket& lowest() {
-    if constexpr (std::is_same_v<Stream, TlsStream>) return sock_.next_layer();
-    else return sock_;
-  }
-
-  void arm_timer() {
-    timer_.expires_after(std::chrono::milliseconds(srv_->opts.idle_timeout_ms));
-    timer_.async_wait([weak = weak_from_this()](error_code ec) {
-      if (ec) return;
-      if (auto self = weak.lock()) self->close();
-    });
-  }
-
-  void read_more() {
-    if (reading_ || closed_ || in_flight_ >= srv_->opts.max_pipeline || stop_reading_) return;
-    reading_ = true;
-    arm_timer();
-    std::size_t old = buf_.size();
-    buf_.resize(old + 16384);
-    sock_.async_read_some(asio::buffer(buf_.data() + old, 16384),
-                          [self = shared_from_this(), old](error_code ec, std::size_t n) {
-                            self->reading_ = false;
-                            self->buf_.resize(old + (ec ? 0 : n));
-                            if (ec) {
-                              self->peer_done_ = true;
-                              return self->maybe_close();
-                            }
-                            self->parse();
-                          });
-  }
-
-  void parse() {
-    std::size_t pos = 0;
-    while (pos < buf_.size() && in_flight_ < srv_->opts.max_pipeline) {
-      auto size = der_message_size(ByteView(buf_).subspan(pos), srv_->opts.max_message);
-      if (!size) {
-        // Not a message at all: answer once in order, then close after the earlier answers.
-        srv_->rejected.fetch_add(1);
-        std::uint64_t seq = next_seq_++;
-        ++in_flight_;
-        done_[seq] = buf_[pos] == 0x30 ? format_error_answer() : Bytes{};
-        stop_reading_ = true;
-        buf_.clear();
-        pos = 0;
-        flush();
-        return;
-      }
-      if (!size->has_value() || pos + **size > buf_.size()) break;
-      std::size_t n = **size;
-      Bytes msg(buf_.begin() + static_cast<std::ptrdiff_t>(pos), buf_.begin() + static_cast<std::ptrdiff_t>(pos + n));
-      pos += n;
-      dispatch(std::move(msg));
-    }
-    buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(pos));
-    read_more();
-  }
-
-  void dispatch(Bytes msg) {
-    std::uint64_t seq = next_seq_++;
-    ++in_flight_;
-    srv_->requests.fetch_add(1);
-    srv_->pending.fetch_add(1);
-    auto m = std::make_shared<Bytes>(std::move(msg));
-    services::svs_handle_der(srv_->svs, *m, remote_, [self = shared_from_this(), seq, m](Bytes answer) {
-      asio::post(self->sock_.get_executor(), [self, seq, answer = std::move(answer)]() mutable {
-        self->srv_->pending.fetch_sub(1);
-        self->done_[seq] = std::move(answer);
-        self->flush();
-      });
-    });
-  }
-
-  // Writes every answer that is next in order, as one write: a pipelining client gets the answers that are
-  // ready together in one segment rather than one system call each.
-  void flush() {
-    if (writing_ || closed_) return;
-    out_.clear();
-    std::size_t count = 0;
-    for (auto it = done_.find(next_write_); it != done_.end(); it = done_.find(next_write_)) {
-      if (it->second.empty()) {  // the marker of unframeable input: close once what precedes it is out
-        if (count > 0) break;
-        done_.erase(it);
-        return close();
-      }
-      out_.insert(out_.end(), it->second.begin(), it->second.end());
-      done_.erase(it);
-      ++next_write_;
-      ++count;
-    }
-    if (count == 0) return maybe_close();
-    writing_ = true;
-    asio::async_write(sock_, asio::buffer(out_), [self = shared_from_this(), count](error_code ec, std::size_t) {
-      self->writing_ = false;
-      if (ec) return self->close();
-      self->in_flight_ -= count;
-      if (self->srv_->stopping.load() && self->done_.empty() && self->in_flight_ == 0) return self->close();
-      self->flush();
-      self->read_more();
-    });
-  }
-
-  void maybe_close() {
-    if ((peer_done_ || stop_reading_) && in_flight_ == 0 && done_.empty() && !writing_) close();
-  }
-
-  void close() {
-    if (closed_) return;
-    closed_ = true;
-    timer_.cancel();
-    error_code ec;
-    lowest().shutdown(tcp::socket::shutdown_both, ec);
-    lowest().close(ec);
-  }
-
-  SvsSocketServer::Impl* srv_;
-  Stream sock_;
-  std::string remote_;
-  asio::steady_timer timer_;
-  Bytes buf_, out_;
-  std::map<std::uint64_t, Bytes> done_;
-  std::uint64_t next_seq_ = 0, next_write_ = 0;
-  std::size_t in_flight_ = 0;
-  bool reading_ = false, writing_ = false, closed_ = false, peer_done_ = false, stop_reading_ = false;
-};
+using Connection = framing::FramedConnection<Stream, SvsProtocol>;
 
 }  // namespace
 
@@ -241,7 +132,7 @@ void SvsSocketServer::Impl::accept() {
       auto ep = s.remote_endpoint(ec2);
       s.set_option(tcp::no_delay(true), ec2);
       self->tcp_connections.fetch_add(1);
-      std::make_shared<Connection<tcp::socket>>(self, std::move(s), ec2 ? std::string() : ep.address().to_string())->start();
+      std::make_shared<Connection<tcp::socket>>(self->proto, std::move(s), ec2 ? std::string() : ep.address().to_string())->start();
     }
     self->accept();
   });
@@ -256,7 +147,7 @@ void SvsSocketServer::Impl::accept_tls() {
       s.set_option(tcp::no_delay(true), ec2);
       self->tcp_connections.fetch_add(1);
       std::string remote = ec2 ? std::string() : ep.address().to_string();
-      std::make_shared<Connection<TlsStream>>(self, TlsStream(std::move(s), *self->opts.tls), remote)->start();
+      std::make_shared<Connection<TlsStream>>(self->proto, TlsStream(std::move(s), *self->opts.tls), remote)->start();
     }
     self->accept_tls();
   });

@@ -18,6 +18,7 @@
 #include <boost/asio/write.hpp>
 
 #include "common/logging.h"
+#include "server/framed_connection.h"
 
 namespace medsign::server {
 namespace asio = boost::asio;
@@ -33,6 +34,18 @@ Bytes tsa_tcp::frame(std::uint8_t flag, ByteView value) {
   std::copy(value.begin(), value.end(), out.begin() + 5);
   return out;
 }
+
+// RFC 3161 §3.3 over TCP: length-prefixed, flagged messages (framing::FramedConnection).
+struct TsaTcpProtocol {
+  TsaSocketServer::Impl* srv;
+  framing::Frame frame(ByteView buffered);
+  void handle(Bytes message, const std::string& remote, framing::AnswerFn done);
+  std::size_t max_pipeline() const { return kMaxPipeline; }
+  int idle_timeout_ms() const;
+  bool stopping() const;
+  void pending(int delta);
+  static constexpr std::size_t kMaxPipeline = 64;
+};
 
 struct TsaSocketServer::Impl {
   services::TsaService& tsa;
@@ -50,6 +63,8 @@ struct TsaSocketServer::Impl {
   Bytes udp_buf;
   udp::endpoint udp_peer;
 
+  TsaTcpProtocol proto{this};
+
   Impl(services::TsaService& t, TsaSocketOptions o) : tsa(t), opts(std::move(o)) {}
 
   void accept();
@@ -60,95 +75,47 @@ struct TsaSocketServer::Impl {
 namespace {
 
 Bytes rejection(tsp::FailInfo f, std::string_view text) { return tsp::encode_rejection(f, text).value_or(Bytes{}); }
+Bytes error_message(std::string_view text) { return tsa_tcp::frame(tsa_tcp::kErrorMsgRep, as_bytes(text)); }
+}  // namespace
 
-class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
- public:
-  TcpConnection(TsaSocketServer::Impl* srv, tcp::socket s, std::string remote)
-      : srv_(srv), sock_(std::move(s)), remote_(std::move(remote)), timer_(sock_.get_executor()) {}
-
-  void read_header() {
-    arm_timer();
-    asio::async_read(sock_, asio::buffer(header_), [self = shared_from_this()](error_code ec, std::size_t) {
-      if (ec) return self->close();
-      self->on_header();
-    });
+framing::Frame TsaTcpProtocol::frame(ByteView buffered) {
+  if (buffered.size() < 5) return {};
+  std::uint32_t len = (std::uint32_t{buffered[0]} << 24) | (std::uint32_t{buffered[1]} << 16) |
+                      (std::uint32_t{buffered[2]} << 8) | buffered[3];
+  if (len < 1 || len > srv->opts.max_message) {
+    srv->rejected.fetch_add(1);
+    return {framing::Frame::bad, 0,
+            error_message(len < 1 ? "message length 0" : "message too long for this TSA (see tsa.tcp_max_message)")};
   }
+  if (buffered.size() < 4 + std::size_t{len}) return {};
+  return {framing::Frame::message, 4 + std::size_t{len}, {}};
+}
 
- private:
-  void arm_timer() {
-    timer_.expires_after(std::chrono::milliseconds(srv_->opts.idle_timeout_ms));
-    timer_.async_wait([weak = weak_from_this()](error_code ec) {
-      if (ec) return;
-      if (auto self = weak.lock()) self->close();
-    });
+void TsaTcpProtocol::handle(Bytes message, const std::string& remote, framing::AnswerFn done) {
+  const std::uint8_t flag = message[4];
+  if (flag == tsa_tcp::kPollReq) {
+    srv->rejected.fetch_add(1);
+    return done({error_message("polling is not used: every answer of this TSA is final"), true});
   }
-
-  void on_header() {
-    std::uint32_t len = (std::uint32_t{header_[0]} << 24) | (std::uint32_t{header_[1]} << 16) |
-                        (std::uint32_t{header_[2]} << 8) | header_[3];
-    if (len < 1 || len > srv_->opts.max_message) {
-      srv_->rejected.fetch_add(1);
-      return send(tsa_tcp::kErrorMsgRep,
-                  as_bytes(len < 1 ? "message length 0" : "message too long for this TSA (see tsa.tcp_max_message)"),
-                  false);
-    }
-    body_.resize(len - 1);
-    asio::async_read(sock_, asio::buffer(body_), [self = shared_from_this()](error_code ec, std::size_t) {
-      if (ec) return self->close();
-      self->on_body();
-    });
+  if (flag != tsa_tcp::kTsaMsg) {
+    srv->rejected.fetch_add(1);
+    return done({error_message("unexpected message flag " + std::to_string(flag)), false});
   }
+  srv->tcp_requests.fetch_add(1);
+  auto m = std::make_shared<Bytes>(std::move(message));
+  srv->tsa.issue_async(srv->opts.unit, ByteView(*m).subspan(5), remote,
+                       [m, done = std::move(done)](Result<tsp::IssueResult> r) {
+                         if (!r) return done({error_message(r.error().detail), false});
+                         done({tsa_tcp::frame(tsa_tcp::kFinalMsgRep, r->response), true});
+                       });
+}
 
-  void on_body() {
-    timer_.cancel();
-    std::uint8_t flag = header_[4];
-    if (flag == tsa_tcp::kPollReq) {
-      srv_->rejected.fetch_add(1);
-      return send(tsa_tcp::kErrorMsgRep, as_bytes("polling is not used: every answer of this TSA is final"), true);
-    }
-    if (flag != tsa_tcp::kTsaMsg) {
-      srv_->rejected.fetch_add(1);
-      return send(tsa_tcp::kErrorMsgRep, as_bytes("unexpected message flag " + std::to_string(flag)), false);
-    }
-    srv_->tcp_requests.fetch_add(1);
-    srv_->pending.fetch_add(1);
-    srv_->tsa.issue_async(srv_->opts.unit, body_, remote_, [self = shared_from_this()](Result<tsp::IssueResult> r) {
-      auto out = std::make_shared<Bytes>(r ? tsa_tcp::frame(tsa_tcp::kFinalMsgRep, r->response)
-                                           : tsa_tcp::frame(tsa_tcp::kErrorMsgRep, as_bytes(r.error().detail)));
-      bool keep = r.ok();
-      asio::post(self->sock_.get_executor(), [self, out, keep] {
-        self->srv_->pending.fetch_sub(1);
-        self->write(out, keep);
-      });
-    });
-  }
+int TsaTcpProtocol::idle_timeout_ms() const { return srv->opts.idle_timeout_ms; }
+bool TsaTcpProtocol::stopping() const { return srv->stopping.load(); }
+void TsaTcpProtocol::pending(int delta) { srv->pending.fetch_add(delta); }
 
-  void send(std::uint8_t flag, ByteView value, bool keep) {
-    write(std::make_shared<Bytes>(tsa_tcp::frame(flag, value)), keep);
-  }
-
-  void write(std::shared_ptr<Bytes> out, bool keep) {
-    arm_timer();
-    asio::async_write(sock_, asio::buffer(*out), [self = shared_from_this(), out, keep](error_code ec, std::size_t) {
-      if (ec || !keep || self->srv_->stopping.load()) return self->close();
-      self->read_header();
-    });
-  }
-
-  void close() {
-    timer_.cancel();
-    error_code ec;
-    sock_.shutdown(tcp::socket::shutdown_both, ec);
-    sock_.close(ec);
-  }
-
-  TsaSocketServer::Impl* srv_;
-  tcp::socket sock_;
-  std::string remote_;
-  asio::steady_timer timer_;
-  std::array<std::uint8_t, 5> header_{};
-  Bytes body_;
-};
+namespace {
+using TcpConnection = framing::FramedConnection<tcp::socket, TsaTcpProtocol>;
 
 }  // namespace
 
@@ -160,7 +127,7 @@ void TsaSocketServer::Impl::accept() {
       auto ep = s.remote_endpoint(ec2);
       s.set_option(tcp::no_delay(true), ec2);
       self->tcp_connections.fetch_add(1);
-      std::make_shared<TcpConnection>(self, std::move(s), ec2 ? std::string() : ep.address().to_string())->read_header();
+      std::make_shared<TcpConnection>(self->proto, std::move(s), ec2 ? std::string() : ep.address().to_string())->start();
     }
     self->accept();
   });

@@ -302,6 +302,23 @@ CREATE TABLE seal_events (
 INSERT INTO seal_events (seal_id, seq, ts, actor, source, action, from_state, to_state, reason, user_id, user_name)
   SELECT id, 1, created_at, created_by, 'migration', 'made', '', 'made', '', '', '' FROM seals;
 )sql"},
+    {13, "timestamp log: the imprint index is kept in its own table, written in imprint order in bulk",
+     R"sql(
+CREATE TABLE tsa_token_imprints (
+  imprint_key TEXT NOT NULL,
+  serial TEXT NOT NULL,
+  PRIMARY KEY (imprint_key, serial)
+){without_rowid};
+CREATE TABLE tsa_index_state (
+  id INTEGER PRIMARY KEY,
+  indexed_through {bigint} NOT NULL,
+  indexed_rows {bigint} NOT NULL
+);
+INSERT INTO tsa_token_imprints (imprint_key, serial) SELECT substr(imprint, 1, 16), serial FROM tsa_tokens;
+INSERT INTO tsa_index_state (id, indexed_through, indexed_rows)
+  SELECT 1, MAX(gen_time) + 1, COUNT(*) FROM tsa_tokens HAVING COUNT(*) > 0;
+DROP INDEX tsa_tokens_imprint;
+)sql"},
 };
 
 const std::vector<TableSpec> kTables = {
@@ -318,6 +335,8 @@ const std::vector<TableSpec> kTables = {
     {"tsa_tokens",
      {"serial", "unit", "gen_time", "policy", "hash_algorithm", "imprint", "nonce", "requester", "token"},
      "serial"},
+    {"tsa_token_imprints", {"imprint_key", "serial"}, "imprint_key, serial"},
+    {"tsa_index_state", {"id", "indexed_through", "indexed_rows"}, "id"},
     {"pki_certificates", {"fingerprint", "kind", "subject", "der", "created_at", "created_by"}, "fingerprint"},
     {"pki_projects",
      {"name", "description", "purpose", "revocation", "crl_grace_ms", "list_mode", "max_path_length", "updated_at"},

@@ -221,7 +221,7 @@ void SvsService::audit(const Actor& a, std::string action, std::string target, s
 
 Status SvsService::load_keys(const crypto::SoftKeyStore& keys) {
   MEDSIGN_ASSIGN(store::Rows rows, db_.query("SELECT key_index, key_name, access_hash FROM svs_keys ORDER BY key_index"));
-  std::map<int, LoadedKey> loaded;
+  std::map<int, std::shared_ptr<const LoadedKey>> loaded;
   std::vector<pki::Certificate> anchors;
   if (auto ca = keys.certificate("dev-ca")) {
     if (auto c = pki::Certificate::parse_pem(*ca); c && !c->empty()) anchors.push_back(c->front());
@@ -254,13 +254,13 @@ Status SvsService::load_keys(const crypto::SoftKeyStore& keys) {
       return cms::decrypt_key_rsa(ri, evp.get());
     };
     const int idx = k.info.index;
-    loaded.emplace(idx, std::move(k));
+    loaded.emplace(idx, std::make_shared<const LoadedKey>(std::move(k)));
   }
   pki::TrustPolicy project;
   project.name = "svs";
   for (const auto& a : anchors) MEDSIGN_TRY(project.anchors.add_encoded(a.der()));
   for (const auto& [i, k] : loaded) {
-    for (const auto& d : k.info.chain) {
+    for (const auto& d : k->info.chain) {
       auto c = pki::Certificate::parse_der(d);
       if (c && c->subject() != c->issuer()) MEDSIGN_TRY(project.intermediates.add_encoded(d));
     }
@@ -341,7 +341,7 @@ Result<AppCredentials> SvsService::add_app(const NewApp& spec, const Actor& acto
   std::map<int, std::string> names;
   {
     std::shared_lock lock(mu_);
-    for (const auto& [i, k] : keys_) names[i] = k.info.name;
+    for (const auto& [i, k] : keys_) names[i] = k->info.name;
   }
   auto app = app_from_spec(spec, names);
   if (!app) {
@@ -402,7 +402,7 @@ Status SvsService::update_app(const std::string& id, const NewApp& spec, const A
   std::map<int, std::string> names;
   {
     std::shared_lock lock(mu_);
-    for (const auto& [i, k] : keys_) names[i] = k.info.name;
+    for (const auto& [i, k] : keys_) names[i] = k->info.name;
   }
   auto app = app_from_spec(spec, names);
   if (!app) {
@@ -480,15 +480,16 @@ Result<Caller> SvsService::caller_for_address(const std::string& source) const {
 std::vector<SvsKey> SvsService::keys() const {
   std::shared_lock lock(mu_);
   std::vector<SvsKey> out;
-  for (const auto& [i, k] : keys_) out.push_back(k.info);
+  for (const auto& [i, k] : keys_) out.push_back(k->info);
   return out;
 }
 
-Result<const SvsKey*> SvsService::find_key(const std::string& ref) const {
+Result<std::shared_ptr<const SvsKey>> SvsService::find_key(const std::string& ref) const {
   std::shared_lock lock(mu_);
   auto idx = parse_int(ref);
   for (const auto& [i, k] : keys_) {
-    if ((idx && i == *idx) || (!idx && k.info.name == ref)) return &k.info;
+    // Shares ownership of the loaded key: a reload of the keys meanwhile does not free it.
+    if ((idx && i == *idx) || (!idx && k->info.name == ref)) return std::shared_ptr<const SvsKey>(k, &k->info);
   }
   return Error(Errc::not_found, "no signing key " + ref);
 }
@@ -504,13 +505,13 @@ Status SvsService::register_key(int index, const std::string& name, const std::s
   return st;
 }
 
-Result<const SvsService::LoadedKey*> SvsService::usable_key(const Caller& c, const std::string& key,
+Result<std::shared_ptr<const SvsService::LoadedKey>> SvsService::usable_key(const Caller& c, const std::string& key,
                                                             std::string_view access_code) const {
   std::shared_lock lock(mu_);
   auto idx = parse_int(key);
-  const LoadedKey* found = nullptr;
+  std::shared_ptr<const LoadedKey> found;
   for (const auto& [i, k] : keys_) {
-    if ((idx && i == *idx) || (!idx && k.info.name == key)) found = &k;
+    if ((idx && i == *idx) || (!idx && k->info.name == key)) found = k;
   }
   if (!found) return Error(Errc::not_found, "no signing key " + key);
   auto app = apps_.find(c.app_id);
@@ -527,13 +528,13 @@ Result<const SvsService::LoadedKey*> SvsService::usable_key(const Caller& c, con
 
 Result<Bytes> SvsService::sign_data(const Caller& c, const std::string& key, ByteView data,
                                     std::string_view access_code) const {
-  MEDSIGN_ASSIGN(const LoadedKey* k, usable_key(c, key, access_code));
+  MEDSIGN_ASSIGN(auto k, usable_key(c, key, access_code));
   return k->signer.sign(data);
 }
 
 Result<Bytes> SvsService::sign_digest(const Caller& c, const std::string& key, ByteView digest,
                                       std::string_view access_code) const {
-  MEDSIGN_ASSIGN(const LoadedKey* k, usable_key(c, key, access_code));
+  MEDSIGN_ASSIGN(auto k, usable_key(c, key, access_code));
   return k->signer.sign_digest(digest);
 }
 
@@ -628,7 +629,7 @@ SvsVerdict SvsService::verify_digest(const pki::Certificate& cert, ByteView dige
 Result<Bytes> SvsService::sign_message(const Caller& c, const std::string& key, ByteView data,
                                        std::string_view access_code, const SignMessageOptions& o,
                                        std::int64_t now_ms) const {
-  MEDSIGN_ASSIGN(const LoadedKey* k, usable_key(c, key, access_code));
+  MEDSIGN_ASSIGN(auto k, usable_key(c, key, access_code));
   cms::SignRequest req;
   req.flavor = k->info.alg == crypto::SignatureAlg::sm2_sm3 ? cms::Flavor::gmt0010 : cms::Flavor::rfc5652;
   req.content = data;
@@ -677,7 +678,7 @@ SvsMessageVerdict SvsService::verify_message_digest(ByteView signed_message, con
 }
 
 Result<cms::DigestAlgorithm> SvsService::message_digest_algorithm(const std::string& key) const {
-  MEDSIGN_ASSIGN(const SvsKey* k, find_key(key));
+  MEDSIGN_ASSIGN(auto k, find_key(key));
   return cms_digest(k->alg);
 }
 
@@ -734,7 +735,7 @@ Result<Bytes> SvsService::envelope_encrypt(ByteView content, std::span<const pki
 
 Result<SecretBytes> SvsService::envelope_decrypt(const Caller& c, const std::string& key, ByteView envelope,
                                                  std::string_view access_code) const {
-  MEDSIGN_ASSIGN(const LoadedKey* k, usable_key(c, key, access_code));
+  MEDSIGN_ASSIGN(auto k, usable_key(c, key, access_code));
   const auto& ku = k->info.certificate.key_usage();
   if (ku && !ku->has(pki::KeyUsageBit::key_encipherment)) {
     return Error(Errc::forbidden, "the certificate of key " + k->info.name + " does not allow keyEncipherment");

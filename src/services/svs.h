@@ -150,7 +150,7 @@ class SvsService {
   // ---- Keys ----
   std::vector<SvsKey> keys() const;
   // By index, or by name when `ref` is not a number.
-  Result<const SvsKey*> find_key(const std::string& ref) const;
+  Result<std::shared_ptr<const SvsKey>> find_key(const std::string& ref) const;
   // Reads the registered keys again (after register_key).
   Status reload_keys(const crypto::SoftKeyStore& keys) { return load_keys(keys); }
   // Registers a key store key under an index (operator action, audited).
@@ -225,7 +225,8 @@ class SvsService {
   };
   Status load_apps();
   Status load_keys(const crypto::SoftKeyStore& keys);
-  Result<const LoadedKey*> usable_key(const Caller& c, const std::string& key, std::string_view access_code) const;
+  Result<std::shared_ptr<const LoadedKey>> usable_key(const Caller& c, const std::string& key,
+                                                     std::string_view access_code) const;
   Bytes mac(std::string_view purpose, std::string_view value) const;
   void audit(const Actor& a, std::string action, std::string target, std::string result, std::string detail);
   Status store_app(const AppEntry& e, bool insert);
@@ -238,7 +239,7 @@ class SvsService {
   SecretBytes mac_key_;
   mutable std::shared_mutex mu_;
   std::map<std::string, AppEntry> apps_;
-  std::map<int, LoadedKey> keys_;
+  std::map<int, std::shared_ptr<const LoadedKey>> keys_;  // shared: callers keep theirs across a reload
   // Certificate checks: level 1 (chain) and level 2 (chain + CRLs) policies over the anchors of the key
   // store, a cache of validated chains, and a cache of verifiers (with their per-key tables) by public key.
   pki::VerificationPolicy chain_policy_, crl_policy_;

@@ -157,11 +157,26 @@ Result<std::unique_ptr<TsaService>> TsaService::open(const TsaSettings& cfg, con
     if (!st) log::warn("TSA unit without a token template; tokens use the generic encoder",
                        {{"unit", name}, {"error", st.error().to_string()}});
   }
+  s->index_ = std::make_unique<TokenImprintIndex>(db);
+  MEDSIGN_TRY(s->index_->recover());
+  store::GroupCommitWriter::Options log_opts;
+  log_opts.after_batch = [index = s->index_.get()](std::vector<store::Params>& rows) { index->committed(rows); };
+  // Columns in the order TokenImprintIndex::Columns expects (serial 0, gen_time 2, imprint 5).
   s->log_ = std::make_unique<store::GroupCommitWriter>(
       db,
       "INSERT INTO tsa_tokens (serial, unit, gen_time, policy, hash_algorithm, imprint, nonce, requester, token) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      log_opts);
   return s;
+}
+
+TsaService::~TsaService() {
+  log_.reset();
+  if (index_) {
+    auto st = index_->merge();
+    if (!st) log::warn("timestamp imprint index: final merge failed; the next start indexes the tokens again",
+                       {{"error", st.error().to_string()}});
+  }
 }
 
 Result<const tsp::TimestampUnit*> TsaService::find(const std::string& unit_name) const {

@@ -13,6 +13,7 @@
 #include "crypto/algorithms/pk.h"
 #include "crypto/soft/keystore.h"
 #include "store/group_commit.h"
+#include "services/tsa_index.h"
 #include "tsp/timestamp_issuer.h"
 
 namespace medsign::services {
@@ -22,6 +23,11 @@ class ProviderService;
 class TsaService {
  public:
   // Loads every unit from the key store. clock_problem: see TimestampIssuer.
+  // Stops the token log (every queued token committed) and merges what the imprint index holds.
+  ~TsaService();
+  TsaService(const TsaService&) = delete;
+  TsaService& operator=(const TsaService&) = delete;
+
   static Result<std::unique_ptr<TsaService>> open(const TsaSettings& cfg, const crypto::SoftKeyStore& keys,
                                                   store::Database& db,
                                                   std::function<std::optional<std::string>()> clock_problem);
@@ -51,6 +57,7 @@ class TsaService {
  private:
   TsaService() = default;
   std::map<std::string, tsp::TimestampUnit> units_;
+  std::unique_ptr<TokenImprintIndex> index_;  // before log_: the log's writer feeds it until it stops
   mutable std::shared_mutex units_mu_;
   std::string default_unit_;
   std::unique_ptr<tsp::TimestampIssuer> issuer_;

@@ -4,6 +4,7 @@
 
 #include "common/clock.h"
 #include "pki/name.h"
+#include "services/tsa_index.h"
 #include "tsp/timestamp_issuer.h"
 
 namespace medsign::services {
@@ -43,6 +44,11 @@ Result<TokenPage> search_tokens(store::Database& db, const TokenQuery& q) {
   };
   MEDSIGN_TRY(hex_filter(q.serial, "serial", "serial"));
   MEDSIGN_TRY(hex_filter(q.imprint, "imprint", "imprint"));
+  if (!q.imprint.empty()) {  // through the imprint index (services/tsa_index.h)
+    auto [serials, serial_params] = TokenImprintIndex::serials_sql(db, normalize_hex(q.imprint));
+    where.append(" AND serial IN (").append(serials).append(")");
+    params.insert(params.end(), serial_params.begin(), serial_params.end());
+  }
   if (!q.requester.empty()) {
     where.append(" AND requester = ?");
     params.emplace_back(q.requester);

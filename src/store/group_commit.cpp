@@ -231,6 +231,17 @@ void GroupCommitWriter::run() {
         // A callback must not stop the writer; its exception has nowhere to go.
       }
     }
+    if (opts_.after_batch) {
+      std::vector<Params> committed;
+      committed.reserve(ok_rows);
+      for (std::size_t i = 0; i < batch.size(); ++i)
+        if (results[i].ok()) committed.push_back(std::move(batch[i].row));
+      try {
+        if (!committed.empty()) opts_.after_batch(committed);
+      } catch (...) {
+        // Like a callback, the follow-up work must not stop the writer.
+      }
+    }
     {
       std::lock_guard lock(mu_);
       stats_.rows += ok_rows;

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "store/database.h"
 
@@ -30,6 +31,10 @@ class GroupCommitWriter {
     // fsync and one set of page writes for many rows); a lightly loaded writer commits each row at once.
     std::size_t busy_rows = 0;             // 0 = off
     std::chrono::microseconds busy_linger{0};
+    // Runs on the writer thread after each batch, once the batch's callbacks have run, with the rows that
+    // were committed (failed rows are left out). flush() returns only after it has run for the rows it
+    // waits for. Used for work that follows the log in bulk (e.g. maintaining a secondary index in order).
+    std::function<void(std::vector<Params>& committed)> after_batch;
   };
   struct Stats {
     std::uint64_t rows = 0, batches = 0, failures = 0;
