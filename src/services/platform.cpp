@@ -25,6 +25,16 @@ store::DatabaseConfig database_config(const Config& cfg) {
 }
 
 Result<std::unique_ptr<Platform>> Platform::open(const fs::path& data_dir) {
+  // A restore from the console stages the archive's files in restore-staging-<id>/ and removes it when done
+  // (services/restore.h). Present here, the restore is running or was interrupted: `medsign serve` finishes
+  // or drops it before opening the data dir; nothing else may read a half-swapped dir.
+  std::error_code dir_ec;
+  for (fs::directory_iterator it(data_dir, dir_ec), end; !dir_ec && it != end; it.increment(dir_ec)) {
+    if (it->is_directory() && it->path().filename().string().rfind("restore-staging-", 0) == 0)
+      return Error(Errc::unavailable, "a restore of " + data_dir.string() + " is in progress or was interrupted (" +
+                                          it->path().filename().string() +
+                                          "); `medsign serve` completes or drops it when it starts");
+  }
   auto p = std::make_unique<Platform>();
   MEDSIGN_ASSIGN(p->cfg, load_config(data_dir));
   MEDSIGN_ASSIGN(p->keys, crypto::SoftKeyStore::open(data_dir));

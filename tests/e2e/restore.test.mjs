@@ -74,7 +74,7 @@ describe('restore from the console (sysadmin)', () => {
     await shot(page, 'restore-restarting');
     // Back, and sent to the sign-in page with a notice (every session ended).
     await page.getByTestId('login-notice').waitFor({ timeout: 60000 });
-    assert.match(await page.getByTestId('login-notice').innerText(), /会话已结束/);
+    assert.match(await page.getByTestId('login-notice').innerText(), /已从备份恢复并重启服务，所有会话已结束/);
     await shot(page, 'restore-login');
     assert.equal(await ready(), true);
 

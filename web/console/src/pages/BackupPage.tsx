@@ -7,6 +7,7 @@ import { Icon } from '../components/Icon';
 import { PageHeader } from '../components/PageHeader';
 import { downloadBlob } from '../format';
 import { useI18n } from '../i18n/I18nContext';
+import { useSession } from '../session/SessionContext';
 
 const MIN_PASSPHRASE = 8;
 
@@ -36,6 +37,7 @@ async function waitForRestart(timeoutMs = 120000): Promise<boolean> {
 /** Uploads an archive and restores it in place; the server restarts, every session ends. */
 function RestoreCard() {
   const { t } = useI18n();
+  const { restored: endRestored, expectRestore } = useSession();
   const [file, setFile] = useState<File | null>(null);
   const [pass, setPass] = useState('');
   const [confirming, setConfirming] = useState(false);
@@ -50,10 +52,12 @@ function RestoreCard() {
     setPhase('uploading');
     setProgress(0);
     try {
+      expectRestore(true);  // the restore ends every session, possibly before its own answer arrives
       const s = await api.restoreBackup(file, file.name, pass, setProgress);
       setSummary(s);
       setPass('');
     } catch (e) {
+      expectRestore(false);
       setPhase('idle');
       throw e;
     }
@@ -64,9 +68,8 @@ function RestoreCard() {
       setPhase('back');
       if (!back) return;
       await sleep(1500);
-      // The restore ended every session: the next authenticated call answers 401, which sends the console
-      // to the sign-in page with its notice.
-      await api.systemStatus().catch(() => undefined);
+      // The restore ended every session: back to the sign-in page, which says why.
+      endRestored();
     })();
   };
 

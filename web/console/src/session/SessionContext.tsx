@@ -6,7 +6,7 @@ import type { KeyDevice } from '../crypto/keyDevice';
 import { bytesToBase64 } from '../crypto/encoding';
 import type { MessageKey } from '../i18n/dict';
 
-export type EndReason = 'key_removed' | 'ended' | 'reload' | 'logout';
+export type EndReason = 'key_removed' | 'ended' | 'reload' | 'logout' | 'restored';
 
 interface SessionState {
   session: SessionInfo | null;
@@ -19,6 +19,10 @@ interface SessionState {
   removeKey(): void;
   insertKey(key: KeyDevice): void;
   passwordChanged(): void;
+  /** The node was restored from a backup and restarted: every session ended. */
+  restored(): void;
+  /** A restore is on its way (true) or failed (false): meanwhile a 401 means the restore ended the session. */
+  expectRestore(on: boolean): void;
 }
 
 const Ctx = createContext<SessionState | null>(null);
@@ -29,6 +33,7 @@ const NOTICE: Record<EndReason, MessageKey> = {
   ended: 'login.sessionEnded',
   reload: 'login.reloadNotice',
   logout: 'login.loggedOut',
+  restored: 'login.restoredNotice',
 };
 
 async function signChallenge(key: KeyDevice, toSign: string): Promise<string> {
@@ -42,6 +47,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [endNotice, setEndNotice] = useState<MessageKey | null>(null);
   const keyRef = useRef<KeyDevice | null>(null);
   const keyWasRemoved = useRef(false);
+  const restoring = useRef(false);
   keyRef.current = key;
 
   const end = useCallback((reason: EndReason) => {
@@ -52,13 +58,18 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     setEndNotice(NOTICE[reason]);
   }, []);
 
+  // Why a 401 ended the session.
+  const reasonFor = useCallback(
+    (err: ApiError): EndReason =>
+      restoring.current ? 'restored' : err.code === 'key_absent' || keyWasRemoved.current ? 'key_removed' : 'ended',
+    [],
+  );
+
   // Any 401 of an authenticated call means the server ended the session.
   useEffect(() => {
-    onUnauthorized((err: ApiError) => {
-      end(err.code === 'key_absent' || keyWasRemoved.current ? 'key_removed' : 'ended');
-    });
+    onUnauthorized((err: ApiError) => end(reasonFor(err)));
     return () => onUnauthorized(null);
-  }, [end]);
+  }, [end, reasonFor]);
 
   // A session cookie may survive a reload, but the key does not: end that session cleanly. A flag in
   // sessionStorage (no secret) says whether this tab had a session, so a fresh visit asks nothing.
@@ -102,7 +113,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         }
       } catch (e) {
         // The 401 that ends the session is handled by onUnauthorized; me() is an anonymous call, so here too.
-        if (e instanceof ApiError && e.status === 401) end(e.code === 'key_absent' || keyWasRemoved.current ? 'key_removed' : 'ended');
+        if (e instanceof ApiError && e.status === 401) end(reasonFor(e));
         else if (!(e instanceof ApiError)) console.warn('heartbeat', e);
       }
     };
@@ -111,9 +122,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       stopped = true;
       window.clearInterval(timer);
     };
-  }, [session, end]);
+  }, [session, end, reasonFor]);
 
   const login = useCallback(async (username: string, password: string, k: KeyDevice) => {
+    restoring.current = false;  // a new session: a restore before it is over
     const c = await api.challenge(username);
     const signature = await signChallenge(k, c.to_sign);
     const s = await api.login(username, password, c.challenge_id, signature);
@@ -145,9 +157,15 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     setSession((s) => (s ? { ...s, must_change_password: false } : s));
   }, []);
 
+  const restored = useCallback(() => end('restored'), [end]);
+  const expectRestore = useCallback((on: boolean) => {
+    restoring.current = on;
+  }, []);
+
   const value = useMemo(
-    () => ({ session, key, booting, endNotice, login, logout, removeKey, insertKey, passwordChanged }),
-    [session, key, booting, endNotice, login, logout, removeKey, insertKey, passwordChanged],
+    () => ({ session, key, booting, endNotice, login, logout, removeKey, insertKey, passwordChanged, restored,
+      expectRestore }),
+    [session, key, booting, endNotice, login, logout, removeKey, insertKey, passwordChanged, restored, expectRestore],
   );
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }
