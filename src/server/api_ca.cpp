@@ -80,9 +80,7 @@ Result<services::CaCreateRequest> create_request(const nlohmann::json& j) {
 }
 
 HttpResponse download(const Bytes& body, const std::string& type, const std::string& filename) {
-  auto res = text_response(200, std::string(body.begin(), body.end()), type);
-  res.set(http::field::content_disposition, "attachment; filename=\"" + filename + "\"");
-  return res;
+  return attachment_response(std::string(body.begin(), body.end()), type, filename);
 }
 }  // namespace
 

@@ -21,19 +21,6 @@ void audit(ApiContext& api, RequestContext& ctx, const Authed& a, const char* ac
                                     st ? "success" : "failure", ctx.remote_addr, st ? detail : st.error().detail});
 }
 
-// PEM from the body: raw PEM, or JSON {"certificate": PEM, "chain": PEM (optional)}.
-Result<std::string> certificate_body(const RequestContext& ctx) {
-  if (ctx.header("Content-Type").rfind("application/json", 0) == 0) {
-    MEDSIGN_ASSIGN(auto j, parse_json_body(ctx));
-    if (!j.contains("certificate") || !j["certificate"].is_string())
-      return Error(Errc::missing_field, "certificate: PEM text required");
-    std::string pem = j["certificate"].get<std::string>();
-    if (j.contains("chain") && j["chain"].is_string()) pem.append("\n").append(j["chain"].get<std::string>());
-    return pem;
-  }
-  return ctx.req.body();
-}
-
 services::CaService embedded_ca(ApiContext& api) {
   auto& p = api.platform;
   std::string base = "http://" + p.cfg.server.listen + ":" + std::to_string(p.cfg.server.http_port);
@@ -110,11 +97,7 @@ void register_key_certificates(Router& r, ApiContext& api) {
                                : services::key_csr_pem(p.keys, name, providers_of(api).get());
     audit(api, ctx, *a, "key.csr_export", name, csr ? Status{} : Status(csr.error()));
     if (!csr) return error_response(csr.error(), ctx.request_id);
-    auto res = text_response(200, *csr, "application/pkcs10");
-    std::string disposition = "attachment; filename=\"";
-    disposition.append(name).append(".csr\"");
-    res.set(http::field::content_disposition, disposition);
-    return res;
+    return attachment_response(std::move(*csr), "application/pkcs10", name + ".csr");
   });
 
   r.add(http::verb::put, "/api/v1/keys/{name}/certificate", [&](RequestContext& ctx) {
@@ -124,7 +107,7 @@ void register_key_certificates(Router& r, ApiContext& api) {
     const std::string dry = ctx.query_or("dry_run", "");
     if (!dry.empty() && dry != "true" && dry != "false")
       return error_response(Error(Errc::invalid_argument, "dry_run: true or false"), ctx.request_id);
-    auto pem = certificate_body(ctx);
+    auto pem = certificate_pem_body(ctx);
     const bool tls = is_tls(p, name);
     Result<pki::Certificate> cert =
         !pem  ? Result<pki::Certificate>(pem.error())

@@ -114,11 +114,9 @@ void register_providers(Router& r, ApiContext& api) {
     if (!index) return error_response(index.error(), ctx.request_id);
     auto pem = providers->public_key_pem(name, *index);
     if (!pem) return error_response(pem.error(), ctx.request_id);
-    auto res = text_response(200, *pem, "application/x-pem-file");
-    std::string disposition = "attachment; filename=\"";
-    disposition.append(name).append("-").append(std::to_string(*index)).append(".pub.pem\"");
-    res.set(http::field::content_disposition, disposition);
-    return res;
+    std::string filename = name;
+    filename.append("-").append(std::to_string(*index)).append(".pub.pem");
+    return attachment_response(std::move(*pem), "application/x-pem-file", filename);
   });
 }
 

@@ -137,8 +137,7 @@ Result<std::string> reason_of(const RequestContext& ctx) {
 }
 
 HttpResponse binary(const Bytes& b, const char* type, const std::string& filename) {
-  auto res = text_response(200, std::string(b.begin(), b.end()), type);
-  res.set(http::field::content_disposition, "attachment; filename=\"" + filename + "\"");
+  auto res = attachment_response(std::string(b.begin(), b.end()), type, filename);
   res.set(http::field::cache_control, "no-store");
   return res;
 }

@@ -56,19 +56,6 @@ Result<std::optional<services::ProviderUnitKey>> unit_key_place(const nlohmann::
   return std::optional<services::ProviderUnitKey>(std::move(w));
 }
 
-// PEM from the body: raw PEM, or JSON {"certificate": PEM, "chain": PEM (optional)}.
-Result<std::string> pem_body(const RequestContext& ctx) {
-  if (ctx.header("Content-Type").rfind("application/json", 0) == 0) {
-    MEDSIGN_ASSIGN(auto j, parse_json_body(ctx));
-    if (!j.contains("certificate") || !j["certificate"].is_string())
-      return Error(Errc::missing_field, "certificate: PEM text required");
-    std::string pem = j["certificate"].get<std::string>();
-    if (j.contains("chain") && j["chain"].is_string()) pem.append("\n").append(j["chain"].get<std::string>());
-    return pem;
-  }
-  return ctx.req.body();
-}
-
 nlohmann::json cert_json(const pki::Certificate& c) {
   return {{"subject", c.subject().to_string()},
           {"issuer", c.issuer().to_string()},
@@ -167,11 +154,7 @@ void register_tsa_admin(Router& r, ApiContext& api) {
     } else {
       return error_response(Error(Errc::invalid_argument, "format: reply or token"), ctx.request_id);
     }
-    auto res = text_response(200, std::string(body.begin(), body.end()), type);
-    std::string disposition = "attachment; filename=\"";
-    disposition.append(found->first.serial).append(ext).append("\"");
-    res.set(http::field::content_disposition, disposition);
-    return res;
+    return attachment_response(std::string(body.begin(), body.end()), type, found->first.serial + ext);
   });
 
   r.add(http::verb::post, "/api/v1/tsa/units", [&](RequestContext& ctx) {
@@ -209,18 +192,14 @@ void register_tsa_admin(Router& r, ApiContext& api) {
     auto csr = services::unit_csr_pem(p.keys, name, api.providers.get());
     audit(api, ctx, *a, "tsa.csr_export", name, csr ? Status{} : Status(csr.error()));
     if (!csr) return error_response(csr.error(), ctx.request_id);
-    auto res = text_response(200, *csr, "application/pkcs10");
-    std::string disposition = "attachment; filename=\"tsa-";
-    disposition.append(name).append(".csr\"");
-    res.set(http::field::content_disposition, disposition);
-    return res;
+    return attachment_response(std::move(*csr), "application/pkcs10", "tsa-" + name + ".csr");
   });
 
   r.add(http::verb::put, "/api/v1/tsa/units/{name}/certificate", [&](RequestContext& ctx) {
     auto a = authorize(api, ctx, Permission::operate_business);
     if (!a) return error_response(a.error(), ctx.request_id);
     const std::string& name = ctx.path_params["name"];
-    auto pem = pem_body(ctx);
+    auto pem = certificate_pem_body(ctx);
     Result<pki::Certificate> cert = pem ? services::import_unit_certificate(p.keys, name, *pem, unix_millis(), api.providers.get())
                                         : Result<pki::Certificate>(pem.error());
     Status st = cert ? reload(api) : Status(cert.error());
@@ -242,7 +221,7 @@ void register_tsa_admin(Router& r, ApiContext& api) {
   r.add(http::verb::post, "/api/v1/tsa/ca-certificates", [&](RequestContext& ctx) {
     auto a = authorize(api, ctx, Permission::operate_business);
     if (!a) return error_response(a.error(), ctx.request_id);
-    auto pem = pem_body(ctx);
+    auto pem = certificate_pem_body(ctx);
     Result<pki::Certificate> cert = pem ? services::import_ca_certificate(p.keys, *pem) : Result<pki::Certificate>(pem.error());
     audit(api, ctx, *a, "tsa.ca_certificate_import", cert ? cert->subject().to_string() : std::string("(invalid)"),
           cert ? Status{} : Status(cert.error()), cert ? cert->fingerprint_sha256() : std::string());

@@ -35,6 +35,27 @@ HttpResponse text_response(int status, std::string body, std::string content_typ
   return res;
 }
 
+HttpResponse attachment_response(std::string body, std::string content_type, const std::string& filename) {
+  auto res = text_response(200, std::move(body), std::move(content_type));
+  std::string disposition = "attachment; filename=\"";
+  disposition.append(filename).append("\"");
+  res.set(http::field::content_disposition, disposition);
+  return res;
+}
+
+// A certificate with its chain from a request body: raw PEM, or JSON {"certificate": PEM, "chain": PEM}.
+Result<std::string> certificate_pem_body(const RequestContext& ctx) {
+  if (ctx.header("Content-Type").rfind("application/json", 0) == 0) {
+    MEDSIGN_ASSIGN(auto j, parse_json_body(ctx));
+    if (!j.contains("certificate") || !j["certificate"].is_string())
+      return Error(Errc::missing_field, "certificate: PEM text required");
+    std::string pem = j["certificate"].get<std::string>();
+    if (j.contains("chain") && j["chain"].is_string()) pem.append("\n").append(j["chain"].get<std::string>());
+    return pem;
+  }
+  return ctx.req.body();
+}
+
 Result<nlohmann::json> parse_json_body(const RequestContext& ctx) {
   std::string ct = ctx.header("Content-Type");
   if (!ctx.req.body().empty() && ct.rfind("application/json", 0) != 0)

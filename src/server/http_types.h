@@ -41,9 +41,13 @@ HttpResponse json_response(int status, const nlohmann::json& body);
 // A catalogue error as {"error": {"code", "message", "detail", "request_id"}}.
 HttpResponse error_response(const Error& e, const std::string& request_id);
 HttpResponse text_response(int status, std::string body, std::string content_type);
+// 200 with the body as a download named filename (Content-Disposition: attachment).
+HttpResponse attachment_response(std::string body, std::string content_type, const std::string& filename);
 
 // Parses the JSON body; malformed_json / unsupported_media_type on failure.
 Result<nlohmann::json> parse_json_body(const RequestContext& ctx);
+// A certificate with its chain from the body: raw PEM, or JSON {"certificate": PEM, "chain": PEM (optional)}.
+Result<std::string> certificate_pem_body(const RequestContext& ctx);
 
 // Percent-decoding of a URL component; rejects bad escapes.
 Result<std::string> url_decode(std::string_view s, bool plus_is_space);
