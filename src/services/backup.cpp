@@ -29,8 +29,8 @@ Result<store::Value> decode_value(const json& j) {
   if (j.is_null()) return store::Value(nullptr);
   if (j.is_number_integer()) return store::Value(j.get<std::int64_t>());
   if (j.is_string()) return store::Value(j.get<std::string>());
-  if (j.is_object() && j.contains("f")) return store::Value(j["f"].get<double>());
-  if (j.is_object() && j.contains("b64")) {
+  if (j.is_object() && j.contains("f") && j["f"].is_number()) return store::Value(j["f"].get<double>());
+  if (j.is_object() && j.contains("b64") && j["b64"].is_string()) {
     MEDSIGN_ASSIGN(Bytes b, base64_decode(j["b64"].get<std::string>()));
     return store::Value(std::move(b));
   }
@@ -111,15 +111,22 @@ Result<BackupContent> read_backup(ByteView raw, const std::string& passphrase) {
   MEDSIGN_ASSIGN(SecretBytes key, crypto::derive_passphrase_key(passphrase, salt));
   auto plain = crypto::unseal(key.view(), raw.subspan(kMagicLen + 16), "medsign-backup-v1");
   if (!plain) return Error(Errc::backup_invalid, "the passphrase is wrong or the archive is damaged (truncated or altered)");
-  json payload = json::parse(as_chars(plain->view()), nullptr, false);
-  if (payload.is_discarded() || !payload.is_object() || payload.value("format", "") != "medsign-backup" ||
+  MEDSIGN_ASSIGN(BackupContent out, parse_backup_payload(plain->view()));
+  out.archive_bytes = raw.size();
+  return out;
+}
+
+Result<BackupContent> parse_backup_payload(ByteView plain) {
+  json payload = json::parse(as_chars(plain), nullptr, false);
+  if (payload.is_discarded() || !payload.is_object() || !payload.contains("format") || !payload["format"].is_string() ||
+      payload["format"].get<std::string>() != "medsign-backup" ||
       !payload.contains("files") || !payload["files"].is_object() || !payload.contains("tables") ||
       !payload["tables"].is_object())
     return Error(Errc::backup_invalid, "the archive content is not a MedSign backup");
   if (!payload.contains("version") || !payload["version"].is_number_integer() || payload["version"].get<int>() != 1)
     return Error(Errc::backup_invalid, "the archive has an unsupported format version (this MedSign reads version 1)");
   BackupContent out;
-  out.archive_bytes = raw.size();
+  out.archive_bytes = plain.size();
   if (payload.contains("schema_version") && payload["schema_version"].is_number_integer())
     out.schema_version = payload["schema_version"].get<std::int64_t>();
   if (out.schema_version > static_cast<std::int64_t>(migrations().back().version))
@@ -140,6 +147,12 @@ Result<BackupContent> read_backup(ByteView raw, const std::string& passphrase) {
       return Error(Errc::backup_invalid, "table " + name + " in the archive is malformed");
     for (auto& c : tj["columns"])
       if (!c.is_string()) return Error(Errc::backup_invalid, "table " + name + " has a malformed column name");
+    for (auto& row : tj["rows"]) {
+      if (!row.is_array() || row.size() != tj["columns"].size())
+        return Error(Errc::backup_invalid, "a row of table " + name + " in the archive is malformed");
+      for (auto& v : row)
+        if (auto d = decode_value(v); !d) return d.error();
+    }
   }
   out.tables = std::move(payload["tables"]);
   return out;

@@ -40,6 +40,8 @@ struct BackupContent {
 // not a MedSign backup (magic, too short), the passphrase is wrong or the archive is damaged (sealed part
 // does not open, e.g. truncated), unexpected content, a newer schema or format version, no configuration.
 Result<BackupContent> read_backup(ByteView archive, const std::string& passphrase);
+// The checks of read_backup on the decrypted payload (JSON), for a payload from any source (fuzzing).
+Result<BackupContent> parse_backup_payload(ByteView plain);
 // Inserts the archive's rows of every backup table; the tables must be empty. Returns the row count.
 // On PostgreSQL it also moves identity sequences past the restored ids.
 Result<std::size_t> insert_backup_rows(store::Tx& tx, store::Backend backend, const BackupContent& content);
