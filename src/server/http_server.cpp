@@ -285,7 +285,9 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     routed_ = route_target(srv_.router, h.method(), std::string_view(h.target().data(), h.target().size()), request_id_);
     if (!owed_.empty() && !pipelined(routed_)) {
       // Answers to pipelined requests are still owed: this one (buffered or streaming) runs once they are out.
-      deadline_.cancel();
+      // The answers being written keep a deadline of their own (the read's has ended).
+      if (writing_) arm_deadline(srv_.opts.body_timeout_ms);
+      else deadline_.cancel();
       deferred_ = [self = this->shared_from_this()] { self->read_body(); };
       return;
     }
@@ -321,6 +323,7 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
       // Pipelined answers are still owed: they go out first, then this failure is handled (and the
       // connection closes); nothing more is read.
       stop_reading_ = true;
+      if (writing_) arm_deadline(srv_.opts.body_timeout_ms);  // the answers being written keep a deadline
       deferred_ = [self = this->shared_from_this(), ec, in_header] {
         self->timed_out_ = false;
         self->fail(ec, in_header);
