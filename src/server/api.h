@@ -8,6 +8,7 @@
 
 #include "server/metrics.h"
 #include "server/router.h"
+#include "services/ca_service.h"
 #include "services/platform.h"
 #include "services/svs.h"
 #include "services/tsa.h"
@@ -58,6 +59,11 @@ Result<Authed> authorize(ApiContext& api, RequestContext& ctx, std::optional<ser
                          bool allow_pending_password_change = false);
 std::string session_cookie(const std::string& token, bool secure, int max_age_s);
 nlohmann::json account_json(const services::Account& a);
+// Audits an action of an authorised caller: success with detail, or failure with the error's detail.
+void audit(ApiContext& api, const RequestContext& ctx, const Authed& a, const char* action, const std::string& target,
+           const Status& st, const std::string& detail = {});
+// The embedded CA (services/ca_service.h), its CRL URLs on this node's HTTP address.
+services::CaService embedded_ca(ApiContext& api);
 
 void register_auth(Router& r, ApiContext& api);
 void register_accounts(Router& r, ApiContext& api);
@@ -76,6 +82,10 @@ void register_seals(Router& r, ApiContext& api);      // api_seals.cpp: /api/v1/
 void register_pdf(Router& r, ApiContext& api);         // api_pdf.cpp: POST /api/v1/pdf/sign, /sign-digest
 void register_pdf_verify(Router& r, ApiContext& api);  // api_pdf_verify.cpp: POST /api/v1/pdf/verify
 void register_providers(Router& r, ApiContext& api);    // api_providers.cpp: /api/v1/providers
+// api_keys.cpp: key certificate import and CSR, GET /api/v1/system/expiry; the HTTPS server's key as key "tls".
+void register_key_certificates(Router& r, ApiContext& api);
+Result<std::string> tls_key_chain_pem(ApiContext& api);
+std::optional<nlohmann::json> tls_key_json(ApiContext& api);
 // The node's crypto providers (api_providers.cpp): api.providers, created from the platform on first use.
 std::shared_ptr<services::ProviderService> providers_of(ApiContext& api);
 

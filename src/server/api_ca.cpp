@@ -11,11 +11,6 @@ namespace medsign::server::api {
 namespace {
 using services::Permission;
 
-services::CaService service(ApiContext& api) {
-  auto& p = api.platform;
-  std::string base = "http://" + p.cfg.server.listen + ":" + std::to_string(p.cfg.server.http_port);
-  return services::CaService(*p.db, p.keys, *p.audit, base);
-}
 
 services::CaActor actor(const Authed& a, const RequestContext& ctx) {
   return {a.actor.name, std::string(services::role_name(a.actor.role)), ctx.remote_addr};
@@ -90,7 +85,7 @@ void register_ca(Router& r, ApiContext& api) {
   r.add(http::verb::get, "/api/v1/ca/authorities", [&api, guard](RequestContext& ctx) {
     auto a = guard(ctx);
     if (!a) return error_response(a.error(), ctx.request_id);
-    auto cas = service(api).list();
+    auto cas = embedded_ca(api).list();
     if (!cas) return error_response(cas.error(), ctx.request_id);
     auto arr = nlohmann::json::array();
     for (auto& c : *cas) arr.push_back(services::ca_record_json(c));
@@ -102,7 +97,7 @@ void register_ca(Router& r, ApiContext& api) {
     if (!a) return error_response(a.error(), ctx.request_id);
     auto body = parse_json_body(ctx);
     auto req = body ? create_request(*body) : Result<services::CaCreateRequest>(body.error());
-    auto made = req ? service(api).create(*req, actor(*a, ctx)) : Result<services::CaRecord>(req.error());
+    auto made = req ? embedded_ca(api).create(*req, actor(*a, ctx)) : Result<services::CaRecord>(req.error());
     if (!made) {
       audit_failure(api, ctx, *a, "ca.create", req ? req->name : std::string("(invalid)"), made.error());
       return error_response(made.error(), ctx.request_id);
@@ -113,7 +108,7 @@ void register_ca(Router& r, ApiContext& api) {
   r.add(http::verb::get, "/api/v1/ca/authorities/{name}", [&api, guard](RequestContext& ctx) {
     auto a = guard(ctx);
     if (!a) return error_response(a.error(), ctx.request_id);
-    auto c = service(api).get(ctx.path_params["name"]);
+    auto c = embedded_ca(api).get(ctx.path_params["name"]);
     if (!c) return error_response(c.error(), ctx.request_id);
     return json_response(200, services::ca_record_json(*c));
   });
@@ -124,7 +119,7 @@ void register_ca(Router& r, ApiContext& api) {
     const std::string& name = ctx.path_params["name"];
     auto body = parse_json_body(ctx);
     auto req = body ? issue_request(*body, name) : Result<services::IssueRequest>(body.error());
-    auto issued = req ? service(api).issue(*req, actor(*a, ctx)) : Result<services::IssuedRecord>(req.error());
+    auto issued = req ? embedded_ca(api).issue(*req, actor(*a, ctx)) : Result<services::IssuedRecord>(req.error());
     if (!issued) {
       audit_failure(api, ctx, *a, "ca.issue", name, issued.error());
       return error_response(issued.error(), ctx.request_id);
@@ -138,7 +133,7 @@ void register_ca(Router& r, ApiContext& api) {
     auto a = guard(ctx);
     if (!a) return error_response(a.error(), ctx.request_id);
     const std::string& name = ctx.path_params["name"];
-    auto crl = service(api).publish_crl(name, actor(*a, ctx));
+    auto crl = embedded_ca(api).publish_crl(name, actor(*a, ctx));
     if (!crl) {
       audit_failure(api, ctx, *a, "ca.crl_publish", name, crl.error());
       return error_response(crl.error(), ctx.request_id);
@@ -166,7 +161,7 @@ void register_ca(Router& r, ApiContext& api) {
         return error_response(Error(Errc::invalid_argument, std::string(k) + " must be a positive number"), ctx.request_id);
       (k[4] == '_' ? q.page_size : q.page) = std::stoi(v);
     }
-    auto page = service(api).search(q);
+    auto page = embedded_ca(api).search(q);
     if (!page) return error_response(page.error(), ctx.request_id);
     auto items = nlohmann::json::array();
     for (auto& it : page->items) items.push_back(services::issued_record_json(it));
@@ -176,7 +171,7 @@ void register_ca(Router& r, ApiContext& api) {
   r.add(http::verb::get, "/api/v1/ca/certificates/{serial}", [&api, guard](RequestContext& ctx) {
     auto a = guard(ctx);
     if (!a) return error_response(a.error(), ctx.request_id);
-    auto c = service(api).find(ctx.path_params["serial"]);
+    auto c = embedded_ca(api).find(ctx.path_params["serial"]);
     if (!c) return error_response(c.error(), ctx.request_id);
     auto j = services::issued_record_json(*c);
     j["certificate"] = c->certificate.to_pem();
@@ -187,7 +182,7 @@ void register_ca(Router& r, ApiContext& api) {
   r.add(http::verb::get, "/api/v1/ca/certificates/{serial}/download", [&api, guard](RequestContext& ctx) {
     auto a = guard(ctx);
     if (!a) return error_response(a.error(), ctx.request_id);
-    auto chain = service(api).chain(ctx.path_params["serial"]);
+    auto chain = embedded_ca(api).chain(ctx.path_params["serial"]);
     if (!chain) return error_response(chain.error(), ctx.request_id);
     const std::string format = ctx.query_or("format", "pem");
     const std::string base = chain->front().serial_hex();
@@ -212,7 +207,7 @@ void register_ca(Router& r, ApiContext& api) {
     const std::string& serial = ctx.path_params["serial"];
     auto body = parse_json_body(ctx);
     auto password = body ? field<std::string>(*body, "password", "") : Result<std::string>(body.error());
-    auto p12 = password ? service(api).export_pkcs12(serial, *password, actor(*a, ctx)) : Result<Bytes>(password.error());
+    auto p12 = password ? embedded_ca(api).export_pkcs12(serial, *password, actor(*a, ctx)) : Result<Bytes>(password.error());
     if (!p12) {
       audit_failure(api, ctx, *a, "ca.pkcs12_export", serial, p12.error());
       return error_response(p12.error(), ctx.request_id);
@@ -227,7 +222,7 @@ void register_ca(Router& r, ApiContext& api) {
     auto body = parse_json_body(ctx);
     auto reason_text = body ? field<std::string>(*body, "reason", "unspecified") : Result<std::string>(body.error());
     auto reason = reason_text ? services::parse_crl_reason(*reason_text) : Result<pki::CrlReason>(reason_text.error());
-    auto done = reason ? service(api).revoke(serial, *reason, actor(*a, ctx)) : Result<services::IssuedRecord>(reason.error());
+    auto done = reason ? embedded_ca(api).revoke(serial, *reason, actor(*a, ctx)) : Result<services::IssuedRecord>(reason.error());
     if (!done) {
       audit_failure(api, ctx, *a, "ca.revoke", serial, done.error());
       return error_response(done.error(), ctx.request_id);
@@ -240,7 +235,7 @@ void register_ca(Router& r, ApiContext& api) {
     const std::string& file = ctx.path_params["file"];
     if (file.size() <= 4 || file.compare(file.size() - 4, 4, ".crl") != 0)
       return error_response(Error(Errc::not_found, "CRLs are served as /crl/<ca-name>.crl"), ctx.request_id);
-    auto crl = service(api).current_crl(file.substr(0, file.size() - 4));
+    auto crl = embedded_ca(api).current_crl(file.substr(0, file.size() - 4));
     if (!crl) return error_response(crl.error(), ctx.request_id);
     auto res = text_response(200, std::string(crl->begin(), crl->end()), "application/pkix-crl");
     res.set(http::field::cache_control, "max-age=300");

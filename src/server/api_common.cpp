@@ -71,4 +71,16 @@ nlohmann::json account_json(const services::Account& a) {
           {"last_login_at", a.last_login_at ? iso8601_millis(a.last_login_at) : ""}};
 }
 
+void audit(ApiContext& api, const RequestContext& ctx, const Authed& a, const char* action, const std::string& target,
+           const Status& st, const std::string& detail) {
+  (void)api.platform.audit->record({a.actor.name, std::string(services::role_name(a.actor.role)), action, target,
+                                    st ? "success" : "failure", ctx.remote_addr, st ? detail : st.error().detail});
+}
+
+services::CaService embedded_ca(ApiContext& api) {
+  auto& p = api.platform;
+  std::string base = "http://" + p.cfg.server.listen + ":" + std::to_string(p.cfg.server.http_port);
+  return services::CaService(*p.db, p.keys, *p.audit, base);
+}
+
 }  // namespace medsign::server::api

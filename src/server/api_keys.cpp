@@ -15,17 +15,7 @@ namespace medsign::server::api {
 namespace {
 using services::Permission;
 
-void audit(ApiContext& api, RequestContext& ctx, const Authed& a, const char* action, const std::string& target,
-           const Status& st, const std::string& detail = {}) {
-  (void)api.platform.audit->record({a.actor.name, std::string(services::role_name(a.actor.role)), action, target,
-                                    st ? "success" : "failure", ctx.remote_addr, st ? detail : st.error().detail});
-}
 
-services::CaService embedded_ca(ApiContext& api) {
-  auto& p = api.platform;
-  std::string base = "http://" + p.cfg.server.listen + ":" + std::to_string(p.cfg.server.http_port);
-  return services::CaService(*p.db, p.keys, *p.audit, base);
-}
 
 // CA certificates an imported certificate may chain to besides the key store's: the embedded CA's and the
 // trust anchors and intermediates of the certificate trust policies.

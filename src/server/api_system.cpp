@@ -9,6 +9,7 @@
 #include "server/openapi.h"
 #include "services/backup.h"
 #include "services/pki_policy.h"
+#include "services/key_certificates.h"
 #include "services/restore.h"
 
 namespace medsign::server::api {
@@ -43,11 +44,6 @@ nlohmann::json key_json(const crypto::SoftKeyStore& ks, const std::string& name)
   return j;
 }
 }  // namespace
-
-// api_keys.cpp: key certificate import and CSR, GET /api/v1/system/expiry; the HTTPS server's key as key "tls".
-void register_key_certificates(Router& r, ApiContext& api);
-Result<std::string> tls_key_chain_pem(ApiContext& api);
-std::optional<nlohmann::json> tls_key_json(ApiContext& api);
 
 void register_system(Router& r, ApiContext& api) {
   auto& p = api.platform;
@@ -271,7 +267,7 @@ void register_system(Router& r, ApiContext& api) {
     if (!a) return error_response(a.error(), ctx.request_id);
     const std::string name = ctx.path_params["name"];
     auto pem = p.keys.certificate(name);
-    if (!pem && name == "tls") pem = tls_key_chain_pem(api);
+    if (!pem && name == services::kTlsKeyName) pem = tls_key_chain_pem(api);
     if (!pem) return error_response(Error(Errc::not_found, "key " + name + " has no certificate in the key store"), ctx.request_id);
     auto leaf = pki::Certificate::parse(as_bytes(*pem));
     if (!leaf) return error_response(leaf.error(), ctx.request_id);

@@ -24,11 +24,6 @@ Result<Authed> authorize_log_reader(ApiContext& api, RequestContext& ctx) {
                                     " may not read the timestamp log (operators and auditors may)");
 }
 
-void audit(ApiContext& api, RequestContext& ctx, const Authed& a, const char* action, const std::string& target,
-           const Status& st, const std::string& detail = {}) {
-  (void)api.platform.audit->record({a.actor.name, std::string(services::role_name(a.actor.role)), action, target,
-                                    st ? "success" : "failure", ctx.remote_addr, st ? detail : st.error().detail});
-}
 
 Status reload(ApiContext& api) { return api.tsa ? api.tsa->reload(api.platform.keys) : Status{}; }
 

@@ -217,6 +217,18 @@ struct StringWriter {
   }
 };
 
+// Sets what an answer takes from its request: the HTTP version, keep-alive, and for HEAD no body (the length
+// of the one GET would send stays).
+void fit_answer(HttpResponse& res, unsigned version, bool keep_alive, bool head) {
+  res.version(version);
+  res.keep_alive(keep_alive);
+  if (head) {
+    auto len = res.body().size();
+    res.body().clear();
+    res.content_length(len);
+  }
+}
+
 void append_serialized(HttpResponse& res, std::string& out) {
   StringWriter w{out};
   beast::error_code ec;
@@ -434,13 +446,7 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     for (; n < owed_.size() && owed_[n].res; ++n) {
       Owed& o = owed_[n];
       const bool keep = o.keep_alive && !srv_.owner.draining();
-      o.res->version(o.version);
-      o.res->keep_alive(keep);
-      if (o.head) {
-        auto len = o.res->body().size();
-        o.res->body().clear();
-        o.res->content_length(len);
-      }
+      fit_answer(*o.res, o.version, keep, o.head);
       append_serialized(*o.res, out_);
       if (!keep) {
         close_after = true;
@@ -600,13 +606,7 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
 
   void write(std::shared_ptr<HttpResponse> res) {
     bool keep = req_.keep_alive() && !srv_.owner.draining();
-    res->version(req_.version());
-    res->keep_alive(keep);
-    if (req_.method() == http::verb::head) {
-      auto len = res->body().size();
-      res->body().clear();
-      res->content_length(len);
-    }
+    fit_answer(*res, req_.version(), keep, req_.method() == http::verb::head);
     lowest().expires_after(std::chrono::milliseconds(srv_.opts.body_timeout_ms));
     http::async_write(stream_, *res, [self = this->shared_from_this(), res, keep](beast::error_code ec, std::size_t) {
       self->srv_.in_flight.fetch_sub(1);

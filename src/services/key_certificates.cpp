@@ -15,15 +15,6 @@ namespace fs = std::filesystem;
 namespace {
 constexpr std::int64_t kDayMs = 86'400'000;
 
-crypto::SignatureAlg signature_alg_for(crypto::KeyAlg a) {
-  switch (a) {
-    case crypto::KeyAlg::sm2: return crypto::SignatureAlg::sm2_sm3;
-    case crypto::KeyAlg::ecdsa_p256: return crypto::SignatureAlg::ecdsa_p256_sha256;
-    case crypto::KeyAlg::ecdsa_p384: return crypto::SignatureAlg::ecdsa_p384_sha384;
-    default: return crypto::SignatureAlg::rsa_pkcs1_sha256;
-  }
-}
-
 std::optional<pki::Certificate> first_certificate(const crypto::SoftKeyStore& keys, const std::string& name) {
   auto pem = keys.certificate(name);
   if (!pem) return std::nullopt;
@@ -32,24 +23,29 @@ std::optional<pki::Certificate> first_certificate(const crypto::SoftKeyStore& ke
   return certs->front();
 }
 
+// Keeps a replaced certificate (chain) in keys/retired/<file>.
+Status write_retired(const crypto::SoftKeyStore& keys, const std::string& file, const std::string& pem) {
+  fs::path dir = keys.dir() / "retired";
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Error(Errc::io_error, dir.string() + ": " + ec.message());
+  return crypto::write_file_atomic(dir / file, as_bytes(pem), 0644);
+}
+
 // Keeps the key's current certificate in keys/retired/<name>-<serial>.pem.
 Status retire_certificate(const crypto::SoftKeyStore& keys, const std::string& name) {
   auto pem = keys.certificate(name);
   if (!pem) return {};
   auto certs = pki::Certificate::parse_pem(*pem);
   if (!certs || certs->empty()) return {};
-  fs::path dir = keys.dir() / "retired";
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return Error(Errc::io_error, dir.string() + ": " + ec.message());
-  return crypto::write_file_atomic(dir / (name + "-" + certs->front().serial_hex() + ".pem"), as_bytes(*pem), 0644);
+  return write_retired(keys, name + "-" + certs->front().serial_hex() + ".pem", *pem);
 }
 
 // PKCS#10 for a key with the subject of its current certificate, else "O=MedSign, CN=<name>".
 Result<std::string> csr_for(const crypto::EvpKey& key, const std::optional<pki::Certificate>& current, const std::string& name) {
   MEDSIGN_ASSIGN(SecretBytes der, key.private_der());
   MEDSIGN_ASSIGN(crypto::KeyPair pair, crypto::KeyPair::from_pkcs8(der.view()));
-  MEDSIGN_ASSIGN(crypto::Signer signer, crypto::Signer::create(signature_alg_for(pair.algorithm()), pair));
+  MEDSIGN_ASSIGN(crypto::Signer signer, crypto::Signer::create(ca::ca_signature_alg(pair.algorithm()), pair));
   Bytes subject;
   if (current) {
     subject = current->subject().der();
@@ -73,10 +69,15 @@ bool signs(const pki::KeyUsage& ku) {
   return ku.has(KeyUsageBit::digital_signature) || ku.has(KeyUsageBit::non_repudiation);
 }
 
-// What the key is used for, from its current certificate (signing when it has none), checked on the new one.
-Status check_purpose(const std::string& label, const std::optional<pki::Certificate>& current, const pki::Certificate& leaf) {
+Status refuse_ca_certificate(const std::string& label, const pki::Certificate& leaf) {
   if (leaf.basic_constraints() && leaf.basic_constraints()->ca)
     return Error(Errc::invalid_argument, "the certificate is a CA certificate (basicConstraints cA), not one for " + label);
+  return {};
+}
+
+// What the key is used for, from its current certificate (signing when it has none), checked on the new one.
+Status check_purpose(const std::string& label, const std::optional<pki::Certificate>& current, const pki::Certificate& leaf) {
+  MEDSIGN_TRY(refuse_ca_certificate(label, leaf));
   bool need_sign = true, need_decrypt = false;
   if (current && current->key_usage()) {
     need_sign = signs(*current->key_usage());
@@ -208,8 +209,7 @@ Result<pki::Certificate> import_tls_certificate(const crypto::SoftKeyStore& keys
   c.dev_ca = first_certificate(keys, "dev-ca");
   MEDSIGN_ASSIGN(std::string stored, check_key_certificate(*parsed, c));
   const pki::Certificate& leaf = parsed->front();
-  if (leaf.basic_constraints() && leaf.basic_constraints()->ca)
-    return Error(Errc::invalid_argument, "the certificate is a CA certificate (basicConstraints cA), not one for " + c.key_label);
+  MEDSIGN_TRY(refuse_ca_certificate(c.key_label, leaf));
   if (leaf.key_usage() && !leaf.key_usage()->has(KeyUsageBit::digital_signature))
     return Error(Errc::invalid_argument, "wrong key usage: a TLS server certificate needs digitalSignature in its keyUsage");
   if (auto eku = leaf.extended_key_usage();
@@ -217,12 +217,8 @@ Result<pki::Certificate> import_tls_certificate(const crypto::SoftKeyStore& keys
     return Error(Errc::invalid_argument, "wrong key usage: a TLS server certificate needs serverAuth in its extendedKeyUsage");
   if (dry_run) return leaf;
   if (parsed->size() == 1 && c.dev_ca) stored += c.dev_ca->to_pem();  // TLS clients get the whole chain
-  if (auto old = tls_chain_pem(f); old && !old->empty()) {
-    fs::path dir = keys.dir() / "retired";
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    MEDSIGN_TRY(crypto::write_file_atomic(dir / ("tls-" + std::to_string(now_ms) + ".pem"), as_bytes(*old), 0644));
-  }
+  if (auto old = tls_chain_pem(f); old && !old->empty())
+    MEDSIGN_TRY(write_retired(keys, "tls-" + std::to_string(now_ms) + ".pem", *old));
   MEDSIGN_TRY(crypto::write_file_atomic(f.chain, as_bytes(stored), 0644));
   return leaf;
 }

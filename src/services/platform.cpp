@@ -7,6 +7,7 @@
 
 #include "common/clock.h"
 #include "crypto/soft/dev_ca.h"
+#include "services/restore.h"
 #include "services/schema.h"
 #include "services/seal_service.h"
 #include "services/tsa.h"
@@ -28,13 +29,10 @@ Result<std::unique_ptr<Platform>> Platform::open(const fs::path& data_dir) {
   // A restore from the console stages the archive's files in restore-staging-<id>/ and removes it when done
   // (services/restore.h). Present here, the restore is running or was interrupted: `medsign serve` finishes
   // or drops it before opening the data dir; nothing else may read a half-swapped dir.
-  std::error_code dir_ec;
-  for (fs::directory_iterator it(data_dir, dir_ec), end; !dir_ec && it != end; it.increment(dir_ec)) {
-    if (it->is_directory() && it->path().filename().string().rfind("restore-staging-", 0) == 0)
-      return Error(Errc::unavailable, "a restore of " + data_dir.string() + " is in progress or was interrupted (" +
-                                          it->path().filename().string() +
-                                          "); `medsign serve` completes or drops it when it starts");
-  }
+  if (auto staged = staged_restores(data_dir); !staged.empty())
+    return Error(Errc::unavailable, "a restore of " + data_dir.string() + " is in progress or was interrupted (" +
+                                        staged.front().filename().string() +
+                                        "); `medsign serve` completes or drops it when it starts");
   auto p = std::make_unique<Platform>();
   MEDSIGN_ASSIGN(p->cfg, load_config(data_dir));
   MEDSIGN_ASSIGN(p->keys, crypto::SoftKeyStore::open(data_dir));

@@ -157,13 +157,17 @@ Result<RestoreSummary> restore_in_place(Platform& p, ByteView archive, const std
   return sum;
 }
 
+std::vector<fs::path> staged_restores(const fs::path& data_dir) {
+  std::vector<fs::path> staged;
+  std::error_code ec;
+  for (fs::directory_iterator it(data_dir, ec), end; !ec && it != end; it.increment(ec))
+    if (it->is_directory() && it->path().filename().string().starts_with(kStagingPrefix)) staged.push_back(it->path());
+  return staged;
+}
+
 Status finish_interrupted_restore(const fs::path& data_dir) {
   std::error_code ec;
-  if (!fs::is_directory(data_dir)) return {};
-  std::vector<fs::path> staged;
-  for (auto& e : fs::directory_iterator(data_dir, ec))
-    if (e.is_directory() && e.path().filename().string().starts_with(kStagingPrefix)) staged.push_back(e.path());
-  for (auto& staging : staged) {
+  for (auto& staging : staged_restores(data_dir)) {
     std::string id = staging.filename().string().substr(std::string(kStagingPrefix).size());
     // The configuration is the old or the new one (same database settings, checked before the restore).
     auto cfg = load_config(fs::exists(data_dir / "medsign.toml") ? data_dir : staging);

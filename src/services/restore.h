@@ -16,6 +16,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "services/backup.h"
 
@@ -38,6 +39,9 @@ struct RestoreSummary {
 // conflict when the archive's database settings differ from this node's or a restore is already running.
 Result<RestoreSummary> restore_in_place(Platform& p, ByteView archive, const std::string& passphrase,
                                         const RestoreRequest& req);
+
+// The staging folders (restore-staging-<id>/) of restores running or interrupted in data_dir.
+std::vector<std::filesystem::path> staged_restores(const std::filesystem::path& data_dir);
 
 // Completes (database committed) or drops (not committed) a restore interrupted by a crash. Call before
 // Platform::open; a no-op when there is nothing to finish.
